@@ -1,0 +1,35 @@
+import { RealtimeError } from '../core/errors.js';
+import type { ChannelAuthorizer, ClientTransport, UserAuthenticator } from '../core/provider.js';
+import type { ClientOptions } from './options.js';
+
+export interface TransportAuth {
+  authorizeChannel: ChannelAuthorizer;
+  authenticateUser: UserAuthenticator | undefined;
+}
+
+/** Loads only the chosen provider's browser SDK (a dynamic import keeps the others out of the bundle). */
+export async function loadClientTransport(options: ClientOptions, auth: TransportAuth): Promise<ClientTransport> {
+  switch (options.provider) {
+    case 'soketi':
+      return (await import('../providers/pusher/client.js')).createPusherTransport({
+        key: options.key,
+        host: options.host,
+        port: options.port ?? 6001,
+        useTLS: options.useTLS ?? false,
+        ...auth,
+      });
+    case 'pusher':
+      return (await import('../providers/pusher/client.js')).createPusherTransport({
+        key: options.key,
+        cluster: options.cluster,
+        host: options.host,
+        port: options.port,
+        useTLS: options.useTLS ?? true,
+        ...auth,
+      });
+    case 'memory':
+      return (await import('../providers/memory/client.js')).createMemoryTransport({ hub: options.hub, ...auth });
+    case 'ably':
+      throw new RealtimeError('not_supported', 'the ably client is not available in this build yet', { provider: 'ably' });
+  }
+}

@@ -1,0 +1,83 @@
+import { RealtimeError } from '../core/errors.js';
+import type { ChannelAuthorizer, UserAuthenticator } from '../core/provider.js';
+
+interface CommonClientOptions {
+  /** Where private/presence channels are signed. Default `/api/realtime/auth`. */
+  authEndpoint?: string;
+  /** Where `pusher:signin` is signed. Default `/api/realtime/user-auth`. */
+  userAuthEndpoint?: string;
+  /** Extra headers for the auth requests (e.g. a bearer token outside the browser). */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** Replaces the HTTP call to `authEndpoint` (tests, custom transports). */
+  authorizeChannel?: ChannelAuthorizer;
+  /** Replaces the HTTP call to `userAuthEndpoint`. Set `signIn: true` to sign in at all. */
+  authenticateUser?: UserAuthenticator;
+  /** Sign the connection in as the current user (needed for terminateUser / logout). */
+  signIn?: boolean;
+  /** fetch to use for the auth calls; defaults to the global one. */
+  fetch?: typeof fetch;
+}
+
+export type ClientOptions =
+  | (CommonClientOptions & { provider: 'soketi'; key: string; host: string; port?: number; useTLS?: boolean })
+  | (CommonClientOptions & { provider: 'pusher'; key: string; cluster: string; host?: string; port?: number; useTLS?: boolean })
+  | (CommonClientOptions & { provider: 'memory'; hub?: string })
+  | (CommonClientOptions & { provider: 'ably' });
+
+/**
+ * Reads `NEXT_PUBLIC_REALTIME_*` variables. Each is referenced literally so that Next.js inlines
+ * it into the browser bundle; nothing here touches `window`.
+ */
+export function clientOptionsFromEnv(): ClientOptions {
+  const env = {
+    provider: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_REALTIME_PROVIDER : undefined,
+    soketiKey: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_APP_KEY : undefined,
+    soketiHost: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_HOST : undefined,
+    soketiPort: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_PORT : undefined,
+    soketiTLS: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_USE_TLS : undefined,
+    pusherKey: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_PUSHER_KEY : undefined,
+    pusherCluster: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_PUSHER_CLUSTER : undefined,
+  };
+  const problems: string[] = [];
+  const need = (value: string | undefined, name: string): string => {
+    if (!value) problems.push(`${name}: is not set`);
+    return value ?? '';
+  };
+  let options: ClientOptions | undefined;
+  switch (env.provider) {
+    case 'soketi':
+      options = {
+        provider: 'soketi',
+        key: need(env.soketiKey, 'NEXT_PUBLIC_SOKETI_APP_KEY'),
+        host: env.soketiHost || '127.0.0.1',
+        port: env.soketiPort ? Number(env.soketiPort) : 6001,
+        useTLS: env.soketiTLS === 'true',
+      };
+      break;
+    case 'pusher':
+      options = {
+        provider: 'pusher',
+        key: need(env.pusherKey, 'NEXT_PUBLIC_PUSHER_KEY'),
+        cluster: need(env.pusherCluster, 'NEXT_PUBLIC_PUSHER_CLUSTER'),
+      };
+      break;
+    case 'ably':
+      options = { provider: 'ably' };
+      break;
+    case 'memory':
+      options = { provider: 'memory' };
+      break;
+    default:
+      problems.push(
+        env.provider
+          ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(env.provider)} is not one of soketi, pusher, ably, memory`
+          : 'NEXT_PUBLIC_REALTIME_PROVIDER: is not set',
+      );
+  }
+  if (problems.length > 0 || !options) {
+    throw new RealtimeError('invalid_config', `next-realtime client is not configured correctly:\n  - ${problems.join('\n  - ')}`, {
+      details: { problems },
+    });
+  }
+  return options;
+}

@@ -1,0 +1,98 @@
+import type { ProviderName } from './errors.js';
+import type { ProviderLimits } from './limits.js';
+
+/**
+ * The two interfaces every provider implements: one for servers (publish, terminate) and one for
+ * browsers (subscribe). `src/server` and `src/client` talk only to these; each provider's SDK is
+ * imported only inside its own folder under `src/providers/`.
+ */
+
+/** One event, validated and encoded once by the caller before any provider sees it. */
+export interface OutgoingEvent {
+  channels: readonly string[];
+  event: string;
+  /** The caller's value (encrypted channels encrypt this, not the JSON text). */
+  data: unknown;
+  /** `data` encoded as JSON; its UTF-8 size has already been checked against the limits. */
+  json: string;
+  /** Excluded from delivery: the publishing client's own connection. */
+  socketId?: string | undefined;
+}
+
+/** Pusher-protocol channel authorization (also what the memory provider checks). */
+export interface ChannelAuthorization {
+  auth: string;
+  channel_data?: string;
+  shared_secret?: string;
+}
+
+export interface UserAuthentication {
+  auth: string;
+  user_data: string;
+}
+
+export interface PresenceMember {
+  id: string;
+  info?: Record<string, unknown>;
+}
+
+export interface ServerProvider {
+  readonly name: ProviderName;
+  readonly limits: ProviderLimits;
+  publish(event: OutgoingEvent): Promise<void>;
+  /** Every event names exactly one channel; the batch is within `limits.maxBatchSize`. */
+  publishBatch(events: readonly OutgoingEvent[]): Promise<void>;
+  /** Closes every live connection of a user (Pusher user authentication / Ably clientId). */
+  terminateUserConnections(userId: string): Promise<void>;
+  /** Pusher-protocol signing for `/auth`; absent on providers that use tokens (Ably). */
+  authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
+  authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
+  /** Releases sockets and timers. */
+  close(): Promise<void>;
+}
+
+/** Connection states, the same on every provider. */
+export type ConnectionState =
+  | 'idle'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'disconnected'
+  | 'failed';
+
+export interface IncomingEvent {
+  channel: string;
+  event: string;
+  data: unknown;
+  /** User id of the sender for client events on presence channels, when the provider says. */
+  userId?: string | undefined;
+}
+
+export interface TransportChannelCallbacks {
+  onEvent(event: IncomingEvent): void;
+  onSubscribed(): void;
+  onError(error: Error): void;
+  onMemberAdded?(member: PresenceMember): void;
+  onMemberRemoved?(member: PresenceMember): void;
+}
+
+/** How a transport gets a signature for a private or presence channel. */
+export type ChannelAuthorizer = (request: { socketId: string; channel: string }) => Promise<ChannelAuthorization>;
+export type UserAuthenticator = (request: { socketId: string }) => Promise<UserAuthentication>;
+
+/**
+ * A provider's browser side: one connection, channels by name. Reference counting, handler
+ * fan-out, credentials and reconnect policy live in `src/client`, once, for every provider.
+ */
+export interface ClientTransport {
+  readonly socketId: string | undefined;
+  connect(): void;
+  disconnect(): void;
+  onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
+  subscribe(channel: string, callbacks: TransportChannelCallbacks): void;
+  unsubscribe(channel: string): void;
+  /** Client events (whispers) on private and presence channels. */
+  trigger(channel: string, event: string, data: unknown): void;
+  /** Current presence members, once subscribed. */
+  members(channel: string): PresenceMember[];
+}

@@ -1,0 +1,13 @@
+export { RealtimeError, isRealtimeError, REALTIME_ERROR_CODES, type RealtimeErrorCode, type ProviderName } from './core/errors.js';
+export {
+  channelKind,
+  channelNameProblem,
+  assertChannelName,
+  requiresAuthorization,
+  CHANNEL_NAME_PATTERN,
+  MAX_CHANNEL_NAME_LENGTH,
+  type ChannelKind,
+} from './core/channels.js';
+export { eventNameProblem, MAX_EVENT_NAME_LENGTH } from './core/events.js';
+export { DEFAULT_LIMITS, type ProviderLimits } from './core/limits.js';
+export type { ConnectionState, PresenceMember, ChannelAuthorization, UserAuthentication } from './core/provider.js';

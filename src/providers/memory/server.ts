@@ -1,0 +1,24 @@
+import type { MemoryConfig } from '../../core/config.js';
+import type { ProviderLimits } from '../../core/limits.js';
+import type { ServerProvider } from '../../core/provider.js';
+import { getMemoryHub } from './hub.js';
+
+export function createMemoryServer(config: MemoryConfig, limits: ProviderLimits): ServerProvider {
+  const hub = getMemoryHub(config.hub);
+  return {
+    name: 'memory',
+    limits,
+    async publish(event) {
+      hub.publish(event);
+    },
+    async publishBatch(events) {
+      for (const event of events) hub.publish(event);
+    },
+    async terminateUserConnections(userId) {
+      hub.terminateUser(userId);
+    },
+    authorizeChannel: (socketId, channel, member) => hub.authorizeChannel(socketId, channel, member),
+    authenticateUser: (socketId, user) => hub.authenticateUser(socketId, user),
+    async close() {},
+  };
+}

@@ -1,0 +1,69 @@
+import { loadConfigFromEnv, parseConfig, type RealtimeConfig, type RealtimeConfigInput } from '../core/config.js';
+import { RealtimeError, type ProviderName } from '../core/errors.js';
+import { DEFAULT_LIMITS, type ProviderLimits } from '../core/limits.js';
+import type { ServerProvider } from '../core/provider.js';
+import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } from '../core/publishValidation.js';
+import { assertUserId } from '../core/users.js';
+import { loadServerProvider } from './loadProvider.js';
+
+export interface Realtime {
+  readonly provider: ProviderName;
+  readonly config: RealtimeConfig;
+  readonly limits: ProviderLimits;
+  /** Publishes one event to one or several channels. Resolves once the provider accepted it. */
+  publish(channel: string | readonly string[], event: string, data: unknown, options?: PublishOptions): Promise<void>;
+  /** Publishes several events (one channel each) in one request. */
+  publishBatch(items: readonly BatchItem[]): Promise<void>;
+  /** Closes every live connection of this user (logout). */
+  terminateUser(userId: string): Promise<void>;
+  /** The provider behind this instance, for the route handlers (channel auth, tokens). */
+  getProvider(): Promise<ServerProvider>;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the server-side handle. Without arguments it reads `REALTIME_PROVIDER` and that
+ * provider's variables. Creation is synchronous and cheap, so it can sit at module top level;
+ * the provider SDK is loaded on first use, and only the chosen one.
+ */
+export function createRealtime(config?: RealtimeConfigInput): Realtime {
+  const resolved = config === undefined ? loadConfigFromEnv() : parseConfig(config);
+  const limits: ProviderLimits = {
+    ...DEFAULT_LIMITS[resolved.provider],
+    ...(resolved.maxPayloadBytes !== undefined ? { maxPayloadBytes: resolved.maxPayloadBytes } : {}),
+  };
+  let providerPromise: Promise<ServerProvider> | undefined;
+  let closed = false;
+  const getProvider = (): Promise<ServerProvider> => {
+    if (closed) return Promise.reject(new RealtimeError('closed', 'this realtime instance was closed'));
+    providerPromise ??= loadServerProvider(resolved, limits);
+    return providerPromise;
+  };
+
+  return {
+    provider: resolved.provider,
+    config: resolved,
+    limits,
+    async publish(channel, event, data, options) {
+      const prepared = preparePublish(resolved.provider, limits, channel, event, data, options);
+      const provider = await getProvider();
+      await provider.publish(prepared);
+    },
+    async publishBatch(items) {
+      const prepared = prepareBatch(resolved.provider, limits, items);
+      const provider = await getProvider();
+      await provider.publishBatch(prepared);
+    },
+    async terminateUser(userId) {
+      assertUserId(userId);
+      const provider = await getProvider();
+      await provider.terminateUserConnections(userId);
+    },
+    getProvider,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (providerPromise) await (await providerPromise.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
+import type { PresenceMember } from '../../src/core/provider.js';
+import { createRealtime, type Realtime } from '../../src/server/index.js';
+import { getMemoryHub } from '../../src/testing/index.js';
+import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
+
+/**
+ * One entry per provider. The contract suite runs every test against every entry: adding a
+ * provider means adding an entry here, never copying tests.
+ */
+export interface ContractEnvironment {
+  realtime: Realtime;
+  /** A client signed in as `user` (defaults to a fresh user id), authorised by the server's provider. */
+  createClient(user?: PresenceMember): RealtimeClient;
+  teardown(): Promise<void>;
+}
+
+export interface ContractFixture {
+  name: string;
+  /** Whether the provider sends client events (whispers) between browsers. */
+  clientEvents: boolean;
+  setup(): Promise<ContractEnvironment>;
+}
+
+let userCounter = 0;
+
+/** Clients authorise through the server's provider directly: the same signatures the route handlers return. */
+function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => RealtimeClient) {
+  return (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
+    make({
+      signIn: true,
+      authorizeChannel: async ({ socketId, channel }) => {
+        const provider = await realtime.getProvider();
+        return provider.authorizeChannel!(socketId, channel, channel.startsWith('presence-') ? user : undefined);
+      },
+      authenticateUser: async ({ socketId }) => (await realtime.getProvider()).authenticateUser!(socketId, user),
+    });
+}
+
+type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'>;
+
+let hubCounter = 0;
+
+export const memoryFixture: ContractFixture = {
+  name: 'memory',
+  clientEvents: true,
+  async setup() {
+    // A hub of its own per setup, so parallel test files never meet.
+    const hub = `contract-${process.pid}-${++hubCounter}`;
+    const realtime = createRealtime({ provider: 'memory', hub });
+    const clients: RealtimeClient[] = [];
+    return {
+      realtime,
+      createClient: clientFactory(realtime, (auth) => {
+        const client = createRealtimeClient({ provider: 'memory', hub, ...auth });
+        clients.push(client);
+        return client;
+      }),
+      async teardown() {
+        for (const client of clients) client.disconnect();
+        getMemoryHub(hub).reset();
+      },
+    };
+  },
+};
+
+function pusherProtocolFixture(name: 'soketi' | 'pusher'): ContractFixture {
+  return {
+    name: name === 'soketi' ? 'soketi' : 'pusher (wire: Soketi with Pusher cloud limits)',
+    clientEvents: true,
+    async setup() {
+      // Pusher cloud cannot be reached from here; its wire protocol is Soketi's, so the pusher
+      // provider runs against a Soketi that enforces Pusher cloud's 10 KB limit.
+      const soketi: SoketiProcess = await startSoketi({
+        quiet: true,
+        env: name === 'pusher' ? { SOKETI_EVENT_MAX_SIZE_IN_KB: '10' } : {},
+      });
+      const realtime =
+        name === 'soketi'
+          ? createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port })
+          : createRealtime({ provider: 'pusher', appId: soketi.appId, key: soketi.key, secret: soketi.secret, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false });
+      const clients: RealtimeClient[] = [];
+      return {
+        realtime,
+        createClient: clientFactory(realtime, (auth) => {
+          const client = createRealtimeClient(
+            name === 'soketi'
+              ? { provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port, ...auth }
+              : { provider: 'pusher', key: soketi.key, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false, ...auth },
+          );
+          clients.push(client);
+          return client;
+        }),
+        async teardown() {
+          for (const client of clients) client.disconnect();
+          await realtime.close();
+          await soketi.stop();
+        },
+      };
+    },
+  };
+}
+
+export const soketiFixture = pusherProtocolFixture('soketi');
+export const pusherFixture = pusherProtocolFixture('pusher');
+
+export const CONTRACT_FIXTURES: ContractFixture[] = [memoryFixture, soketiFixture, pusherFixture];
