@@ -1,11 +1,6 @@
 import { RealtimeError } from '../core/errors.js';
-import type { ChannelAuthorizer, ClientTransport, UserAuthenticator } from '../core/provider.js';
+import type { ClientTransport, TransportAuth } from '../core/provider.js';
 import type { ClientOptions } from './options.js';
-
-export interface TransportAuth {
-  authorizeChannel: ChannelAuthorizer;
-  authenticateUser: UserAuthenticator | undefined;
-}
 
 /** Loads only the chosen provider's browser SDK (a dynamic import keeps the others out of the bundle). */
 export async function loadClientTransport(options: ClientOptions, auth: TransportAuth): Promise<ClientTransport> {
@@ -16,7 +11,8 @@ export async function loadClientTransport(options: ClientOptions, auth: Transpor
         host: options.host,
         port: options.port ?? 6001,
         useTLS: options.useTLS ?? false,
-        ...auth,
+        authorizeChannel: auth.authorizeChannel,
+        authenticateUser: auth.authenticateUser,
       });
     case 'pusher':
       return (await import('../providers/pusher/client.js')).createPusherTransport({
@@ -25,10 +21,11 @@ export async function loadClientTransport(options: ClientOptions, auth: Transpor
         host: options.host,
         port: options.port,
         useTLS: options.useTLS ?? true,
-        ...auth,
+        authorizeChannel: auth.authorizeChannel,
+        authenticateUser: auth.authenticateUser,
       });
     case 'memory':
-      return (await import('../providers/memory/client.js')).createMemoryTransport({ hub: options.hub, ...auth });
+      return (await import('../providers/memory/client.js')).createMemoryTransport({ hub: options.hub, authorizeChannel: auth.authorizeChannel, authenticateUser: auth.authenticateUser });
     case 'ably':
       throw new RealtimeError('not_supported', 'the ably client is not available in this build yet', { provider: 'ably' });
   }

@@ -1,7 +1,7 @@
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { CLIENT_EVENT_PREFIX } from '../core/events.js';
 import { RealtimeError, type ProviderName } from '../core/errors.js';
-import type { ClientTransport, ConnectionState, IncomingEvent, PresenceMember } from '../core/provider.js';
+import type { ClientTransport, ConnectionState, IncomingEvent, PresenceMember, TransportAuth } from '../core/provider.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import { loadClientTransport } from './loadTransport.js';
 import { clientOptionsFromEnv, type ClientOptions } from './options.js';
@@ -44,7 +44,11 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   let state: ConnectionState = 'idle';
   let transport: ClientTransport | undefined;
   let transportPromise: Promise<ClientTransport> | undefined;
-  const auth = { authorizeChannel: defaultChannelAuthorizer(options), authenticateUser: defaultUserAuthenticator(options) };
+  const auth: TransportAuth = {
+    authorizeChannel: defaultChannelAuthorizer(options),
+    authenticateUser: defaultUserAuthenticator(options),
+    fetchToken: undefined,
+  };
 
   const setState = (next: ConnectionState, error?: Error) => {
     state = next;

@@ -36,6 +36,19 @@ export interface PresenceMember {
   info?: Record<string, unknown>;
 }
 
+/** One channel the policy allowed for a user, as a token must grant it. */
+export interface ChannelGrant {
+  channel: string;
+  /** Presence channels: who the user is there. */
+  member?: PresenceMember | undefined;
+}
+
+export interface ClientToken {
+  token: string;
+  /** Unix milliseconds. */
+  expiresAt: number;
+}
+
 export interface ServerProvider {
   readonly name: ProviderName;
   readonly limits: ProviderLimits;
@@ -47,6 +60,12 @@ export interface ServerProvider {
   /** Pusher-protocol signing for `/auth`; absent on providers that use tokens (Ably). */
   authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
   authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
+  /**
+   * Token-based providers (Ably): a short-lived provider token for `userId` that grants exactly
+   * `grants` (nothing else, no wildcard wider than a grant). Absent on Pusher-protocol providers,
+   * whose clients use the library's own JWT (see src/core/keyring.ts) for the auth endpoints.
+   */
+  issueClientToken?(request: { userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }): Promise<ClientToken>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }
@@ -79,6 +98,19 @@ export interface TransportChannelCallbacks {
 /** How a transport gets a signature for a private or presence channel. */
 export type ChannelAuthorizer = (request: { socketId: string; channel: string }) => Promise<ChannelAuthorization>;
 export type UserAuthenticator = (request: { socketId: string }) => Promise<UserAuthentication>;
+/**
+ * Fetches a fresh credential (from `/api/realtime/token` or the app's `getCredentials()`).
+ * Called before every connect and reconnect; `channels` are the channels the client wants, so a
+ * token-based provider can be granted exactly those.
+ */
+export type TokenFetcher = (request: { channels: readonly string[] }) => Promise<ClientToken>;
+
+/** What `src/client` hands every transport factory. */
+export interface TransportAuth {
+  authorizeChannel: ChannelAuthorizer;
+  authenticateUser: UserAuthenticator | undefined;
+  fetchToken: TokenFetcher | undefined;
+}
 
 /**
  * A provider's browser side: one connection, channels by name. Reference counting, handler
