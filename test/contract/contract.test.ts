@@ -67,7 +67,7 @@ describe.each(CONTRACT_FIXTURES)('provider contract: $name', (fixture) => {
     const forged = createRealtimeClient({
       ...(honestOptions(env) as object),
       authorizeChannel: async () => ({ auth: `${(env.realtime.config as { key?: string }).key ?? 'memory-app-key'}:${'0'.repeat(64)}` }),
-    } as Parameters<typeof createRealtimeClient>[0]);
+    } as unknown as Parameters<typeof createRealtimeClient>[0]);
     const channel = unique('private-');
     forged.subscribe(channel, 'anything', () => {});
     await expect(forged.whenSubscribed(channel)).rejects.toThrow();
