@@ -1,5 +1,5 @@
 import { RealtimeError } from '../core/errors.js';
-import type { ChannelAuthorizer, UserAuthenticator } from '../core/provider.js';
+import type { ChannelAuthorizer, TokenFetcher, UserAuthenticator } from '../core/provider.js';
 
 interface CommonClientOptions {
   /** Where private/presence channels are signed. Default `/api/realtime/auth`. */
@@ -14,6 +14,10 @@ interface CommonClientOptions {
   authenticateUser?: UserAuthenticator;
   /** Sign the connection in as the current user (needed for terminateUser / logout). */
   signIn?: boolean;
+  /** Where a fresh short-lived token is fetched before every connect. Default `/api/realtime/token`. */
+  tokenEndpoint?: string;
+  /** Replaces the token request (the app's own credential source). Called before every connect. */
+  getCredentials?: TokenFetcher;
   /** fetch to use for the auth calls; defaults to the global one. */
   fetch?: typeof fetch;
 }

@@ -47,7 +47,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   const auth: TransportAuth = {
     authorizeChannel: defaultChannelAuthorizer(options),
     authenticateUser: defaultUserAuthenticator(options),
-    fetchToken: undefined,
+    fetchToken: options.getCredentials,
   };
 
   const setState = (next: ConnectionState, error?: Error) => {

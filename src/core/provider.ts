@@ -127,4 +127,10 @@ export interface ClientTransport {
   trigger(channel: string, event: string, data: unknown): void;
   /** Current presence members, once subscribed. */
   members(channel: string): PresenceMember[];
+  /**
+   * Re-authenticates the open connection with fresh credentials without dropping it or its
+   * subscriptions (Ably `auth.authorize()`; Pusher protocol: sign in again, re-authorise
+   * private channels). Used when the server announces a secret rotation.
+   */
+  reauthenticate?(): Promise<void>;
 }
