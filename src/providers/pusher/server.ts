@@ -83,7 +83,9 @@ export function createPusherProtocolServer(options: PusherProtocolServerOptions)
       return send(() => pusher.triggerBatch(batch));
     },
     terminateUserConnections(userId) {
-      return send(() => pusher.terminateUserConnections(userId));
+      // The SDK signs the path as given but the HTTP client sends it percent-encoded, so an id
+      // with a space or non-ASCII letter would fail the signature check: encode it first.
+      return send(() => pusher.terminateUserConnections(encodeURIComponent(userId)));
     },
     authorizeChannel: (socketId, channel, member) => authorizeChannel(options, socketId, channel, member),
     authenticateUser: (socketId, user) => authenticateUser(options, socketId, user),
