@@ -116,6 +116,11 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       return;
     }
     if (terminated && change.current !== 'failed') return;
+    if (change.current === 'disconnected' || change.current === 'suspended') {
+      // ably-js would reconnect with its cached token; forget it so the next attempt fetches a
+      // fresh one (the old one may have expired or been revoked meanwhile).
+      (realtime.auth as unknown as { tokenDetails: unknown }).tokenDetails = null;
+    }
     let state = STATES[change.current] ?? 'connecting';
     if (state === 'connected') everConnected = true;
     else if (state === 'connecting' && everConnected) state = 'reconnecting';

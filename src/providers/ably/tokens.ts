@@ -56,6 +56,8 @@ export async function createAblyJwt(key: KeyringEntry, request: AblyJwtRequest):
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
     .setIssuedAt(iat)
+    // A unique id per token: two tokens are never the same text, even within one second.
+    .setJti(randomNonce())
     .setExpirationTime(exp)
     .sign(encoder.encode(key.secret));
   return { token, expiresAt: exp * 1000 };

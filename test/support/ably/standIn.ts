@@ -221,7 +221,8 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
       for (const [memberKey, entry] of state.members) {
         if (entry.connectionId !== connection.id) continue;
         state.members.delete(memberKey);
-        left.push({ ...entry, action: PRESENCE_ACTION.LEAVE, timestamp: Date.now() });
+        // Ably synthesises this leave: its id is not the connection's, so clients order it by timestamp.
+        left.push({ ...entry, id: `synthetic:${randomBytes(6).toString('hex')}:0`, action: PRESENCE_ACTION.LEAVE, timestamp: Date.now() });
       }
       if (left.length > 0) broadcastPresence(name, left);
     }
