@@ -148,6 +148,14 @@ describe('server: errors are RealtimeErrors, never a hang', () => {
     await small.close();
   });
 
+  it('a socket id Ably does not know is rejected, on one channel and on several', async () => {
+    const single = await failure(realtime.publish(unique(), 'e', 1, { socketId: 'nobody!xyz-1' }));
+    expect(single).toMatchObject({ code: 'provider_rejected', status: 400 });
+    const multi = await failure(realtime.publish([unique(), unique()], 'e', 1, { socketId: 'nobody!xyz-1' }));
+    expect(multi).toMatchObject({ code: 'provider_rejected' });
+    expect(multi.message).toMatch(/connectionKey/);
+  });
+
   it('publishing to an encrypted channel is not_supported on Ably', async () => {
     expect((await failure(realtime.publish('private-encrypted-inbox.1', 'e', 1))).code).toBe('not_supported');
   });
@@ -250,6 +258,38 @@ describe('client credentials', () => {
       await realtime.publish(channel, 'e', 'after renewal');
       expect(inbox.received).toContain('after renewal');
     });
+  });
+
+  it('a token source that says no (logged out) fails the connection with its own error; a network failure retries', async () => {
+    const refused = createRealtimeClient({
+      provider: 'ably',
+      ...standIn.clientOptions,
+      getCredentials: async () => {
+        throw new RealtimeError('unauthorized', 'not logged in', { status: 401 });
+      },
+    });
+    clients.push(refused);
+    const failed = await failure(refused.connect());
+    expect(failed.code).toBe('unauthorized');
+    expect(refused.state).toBe('failed');
+
+    let attempts = 0;
+    const flaky = createRealtimeClient({
+      provider: 'ably',
+      ...standIn.clientOptions,
+      getCredentials: async () => {
+        attempts++;
+        throw new RealtimeError('provider_unavailable', 'token endpoint down', { retryable: true });
+      },
+    });
+    clients.push(flaky);
+    const errors: Error[] = [];
+    flaky.onStateChange((_state, error) => error && errors.push(error));
+    void flaky.connect().catch(() => undefined);
+    await waitForState(flaky, 'reconnecting');
+    expect(attempts).toBe(1);
+    expect(errors.at(-1)).toMatchObject({ code: 'provider_unavailable' });
+    flaky.disconnect();
   });
 
   it('a dropped connection reconnects with a freshly fetched token', async () => {

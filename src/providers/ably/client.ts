@@ -65,6 +65,8 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
   let everConnected = false;
   let terminated = false;
   let authorizing: Promise<void> | undefined;
+  /** Why the last token fetch failed: reported as is, rather than as ably-js's wrapper (80019). */
+  let tokenFetchError: RealtimeError | undefined;
 
   const emit = (state: ConnectionState, error?: Error) => {
     for (const listener of listeners) listener(state, error);
@@ -88,11 +90,17 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       const channels = [...entries.keys()];
       options.fetchToken({ channels }).then(
         (credential) => {
+          tokenFetchError = undefined;
           requested = new Set(channels);
           token = readToken(credential.token, requested);
           callback(null, tokenForAbly(credential.token));
         },
-        (error: unknown) => callback(toErrorInfo(error), null),
+        (error: unknown) => {
+          tokenFetchError = isRealtimeError(error)
+            ? error
+            : new RealtimeError('provider_unavailable', `fetching a token failed: ${(error as Error)?.message ?? String(error)}`, { retryable: true, cause: error });
+          callback(toErrorInfo(error), null);
+        },
       );
     },
   });
@@ -124,7 +132,7 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     let state = STATES[change.current] ?? 'connecting';
     if (state === 'connected') everConnected = true;
     else if (state === 'connecting' && everConnected) state = 'reconnecting';
-    const error = reason ? connectionError(reason) : undefined;
+    const error = reason ? (reason.code === 80019 && tokenFetchError ? tokenFetchError : connectionError(reason)) : undefined;
     // Credentials refused (bad signature, unknown key, auth endpoint said no): subscriptions
     // waiting on this connection are told now rather than waiting forever.
     if (error && (error.code === 'invalid_token' || error.code === 'unauthorized' || error.code === 'forbidden')) failPending(error);
