@@ -230,6 +230,33 @@ describe('stand-in checks what Ably checks', () => {
     await expect(raw.channels.get(channel).publish({ name: 'client-x', data: 'x', clientId: 'listener' })).rejects.toMatchObject({ code: 40012 });
   });
 
+  it('checks capabilities per operation: no publish on a public channel, no presence on a private one', async () => {
+    const publicChannel = unique();
+    const privateChannel = unique('private-');
+    const { token } = await provider.issueClientToken({ userId: 'ops', grants: [{ channel: publicChannel }, { channel: privateChannel }], ttlSeconds: 60 });
+    const raw = new Realtime({ ...standIn.clientOptions, authCallback: (_params, callback) => callback(null, token), logLevel: 0 });
+    rawClients.push(raw);
+    await raw.channels.get(publicChannel).attach();
+    await expect(raw.channels.get(publicChannel).publish('client-x', 'x')).rejects.toMatchObject({ code: 40160 });
+    await raw.channels.get(privateChannel).attach();
+    await raw.channels.get(privateChannel).publish('client-x', 'allowed');
+    await expect(raw.channels.get(privateChannel).presence.enter({})).rejects.toMatchObject({ code: 40160 });
+    // And the transport refuses a whisper its token does not allow before sending anything.
+    const { client: reader } = client({ id: 'reader' }, { allow: () => true });
+    reader.subscribe(publicChannel, 'e', () => {});
+    await reader.whenSubscribed(publicChannel);
+    expect(() => reader.whisper(publicChannel, 'typing', {})).toThrow(/private and presence/);
+  });
+
+  it('refuses an expired JWT with 40142', async () => {
+    const expired = await createAblyJwt({ kid: keyName(KEY), secret: secret(KEY) }, { clientId: 'late', capability: {}, ttlSeconds: 1, issuedAt: Math.floor(Date.now() / 1000) - 60 });
+    const raw = new Realtime({ ...standIn.clientOptions, authCallback: (_params, callback) => callback(null, expired.token), logLevel: 0 });
+    rawClients.push(raw);
+    const reason = await new Promise<ErrorInfo | undefined>((resolve) => raw.connection.once('disconnected', (change) => resolve(change.reason)));
+    expect(reason?.code).toBe(40142);
+    raw.close();
+  });
+
   it('speaks msgpack by default and JSON when asked', async () => {
     const { client: binary } = client({ id: 'bin' });
     const { client: text } = client({ id: 'txt' }, { useBinaryProtocol: false });
