@@ -167,10 +167,14 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       if (entries.get(name) !== entry) return;
       const channel = realtime.channels.get(name);
       const onMessage = (message: InboundMessage) => deliver(name, entry, message);
-      await channel.subscribe(onMessage);
+      // The listener is registered at once (the attach is what is awaited): an unsubscribe that
+      // comes while attaching removes it.
       entry.stop = () => channel.unsubscribe(onMessage);
+      await channel.subscribe(onMessage);
+      if (entries.get(name) !== entry) return;
       if (channelKind(name) === 'presence') await joinPresence(name, channel, entry);
-      if (entries.get(name) !== entry || entry.status !== 'pending') return;
+      if (entries.get(name) !== entry) return;
+      // Also after an earlier auth failure was reported: the connection recovered and attached.
       entry.status = 'subscribed';
       entry.callbacks.onSubscribed();
     } catch (error) {
@@ -207,15 +211,17 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       if (member.clientId !== self) entry.callbacks.onMemberRemoved?.({ id: member.clientId, info: infoOf(member.data) });
     };
     const onPresence = (member: PresenceMessage) => (member.action === 'leave' ? remove(member) : add(member));
-    await channel.presence.subscribe(onPresence);
     const stopMessages = entry.stop;
     entry.stop = () => {
       stopMessages();
       channel.presence.unsubscribe(onPresence);
       void channel.presence.leave().catch(() => undefined);
     };
+    await channel.presence.subscribe(onPresence);
+    if (entries.get(name) !== entry) return;
     const info = token.presence[name] ?? {};
     await channel.presence.enter(info);
+    if (entries.get(name) !== entry) return;
     if (self) add({ clientId: self, connectionId: realtime.connection.id ?? 'self', data: info } as PresenceMessage);
     for (const member of await channel.presence.get()) add(member);
   };
