@@ -139,6 +139,40 @@ describe('server: errors are RealtimeErrors, never a hang', () => {
     expect(standIn.published.filter((entry) => entry.channel === channel)).toHaveLength(2);
   });
 
+  it('a retried multi-channel publish and a retried batch also deliver once per channel', async () => {
+    const { client: subscriber } = client({ id: 'idem-multi' });
+    const [a, b] = [unique(), unique()];
+    const inboxA = collect(subscriber, a, 'm');
+    const inboxB = collect(subscriber, b, 'm');
+    await Promise.all([subscriber.whenSubscribed(a), subscriber.whenSubscribed(b)]);
+    standIn.failNextPublish({ status: 500, afterAccept: true });
+    await realtime.publish([a, b], 'm', 'fan-out');
+    standIn.failNextPublish({ status: 502, afterAccept: true });
+    await realtime.publishBatch([
+      { channel: a, event: 'm', data: 'batch-a' },
+      { channel: b, event: 'm', data: 'batch-b' },
+    ]);
+    await realtime.publish(a, 'm', 'marker');
+    expect(await inboxA.waitFor(3)).toEqual(['fan-out', 'batch-a', 'marker']);
+    expect(await inboxB.waitFor(2)).toEqual(['fan-out', 'batch-b']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(inboxB.received).toHaveLength(2);
+    // Both went to Ably twice: the first answer of each was "lost".
+    expect(standIn.requests.filter((request) => request.path === '/messages').map((request) => request.status).slice(-4)).toEqual([500, 201, 502, 201]);
+  });
+
+  it('a provider that cannot be reached is provider_unavailable and retryable', async () => {
+    const { freePort } = await import('../../scripts/soketiProcess.mjs');
+    const nowhere = createAblyServer(
+      parseConfig({ provider: 'ably', apiKeys: [KEY], endpoint: 'localhost', port: await freePort(), tls: false }) as AblyConfig,
+      DEFAULT_LIMITS.ably,
+      { retries: 0 },
+    );
+    const error = await failure(nowhere.publish({ channels: ['a'], event: 'e', data: 1, json: '1' }));
+    expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
+    await nowhere.close();
+  });
+
   it('checks the configured payload limit before sending anything', async () => {
     const small = createRealtime({ provider: 'ably', apiKeys: [KEY], endpoint: 'localhost', port: standIn.port, tls: false, maxPayloadBytes: 1024 });
     const before = standIn.requests.length;
