@@ -190,6 +190,14 @@ describe('server: errors are RealtimeErrors, never a hang', () => {
     expect(multi.message).toMatch(/connectionKey/);
   });
 
+  it("a message Ably finds too large (limit configured above the account's) is payload_too_large", async () => {
+    const generous = createRealtime({ provider: 'ably', apiKeys: [KEY], endpoint: 'localhost', port: standIn.port, tls: false, maxPayloadBytes: 200 * 1024 });
+    const error = await failure(generous.publish(unique(), 'e', 'x'.repeat(100 * 1024)));
+    expect(error).toMatchObject({ code: 'payload_too_large', status: 400 });
+    expect(standIn.requests.at(-1)).toMatchObject({ status: 400 });
+    await generous.close();
+  });
+
   it('publishing to an encrypted channel is not_supported on Ably', async () => {
     expect((await failure(realtime.publish('private-encrypted-inbox.1', 'e', 1))).code).toBe('not_supported');
   });
@@ -459,6 +467,14 @@ describe('presence', () => {
     tab2.disconnect();
     await eventually(() => expect(removed.map((member) => member.id)).toEqual(['carol']));
     expect(transport.members(channel).map((member) => member.id)).toEqual(['watcher']);
+    // Leaving the channel (not the connection) leaves presence too.
+    const { client: dave } = client({ id: 'dave' });
+    const off = dave.subscribe(channel, 'noop', () => {});
+    await dave.whenSubscribed(channel);
+    await eventually(() => expect(added.map((member) => member.id)).toEqual(['carol', 'dave']));
+    off();
+    await eventually(() => expect(removed.map((member) => member.id)).toEqual(['carol', 'dave']));
+    expect(dave.state).toBe('connected');
     transport.disconnect();
   });
 });

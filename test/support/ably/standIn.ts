@@ -261,10 +261,13 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
     }
   };
 
+  /** Ably counts data, name, clientId and extras against the message size limit. */
   const messageSize = (message: WireMessage) => {
     const data = message.data;
-    const dataSize = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : data == null ? 0 : Buffer.byteLength(JSON.stringify(data));
-    return dataSize + Buffer.byteLength(message.name ?? '') + Buffer.byteLength(message.clientId ?? '') + Buffer.byteLength(JSON.stringify(message.extras ?? '') === '""' ? '' : JSON.stringify(message.extras));
+    const dataSize =
+      data == null ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : Buffer.byteLength(JSON.stringify(data));
+    const extrasSize = message.extras === undefined ? 0 : Buffer.byteLength(JSON.stringify(message.extras));
+    return dataSize + Buffer.byteLength(message.name ?? '') + Buffer.byteLength(message.clientId ?? '') + extrasSize;
   };
 
   /** A publish from REST (identity = the key) or from a connection; throws an Ably error. */
