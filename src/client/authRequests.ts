@@ -1,5 +1,5 @@
 import { RealtimeError } from '../core/errors.js';
-import type { ChannelAuthorization, ChannelAuthorizer, UserAuthentication, UserAuthenticator } from '../core/provider.js';
+import type { ChannelAuthorization, ChannelAuthorizer, ClientToken, TokenFetcher, UserAuthentication, UserAuthenticator } from '../core/provider.js';
 import type { ClientOptions } from './options.js';
 
 /**
@@ -48,4 +48,34 @@ export function defaultUserAuthenticator(options: ClientOptions): UserAuthentica
   if (!options.signIn) return undefined;
   const url = options.userAuthEndpoint ?? '/api/realtime/user-auth';
   return ({ socketId }) => postForm<UserAuthentication>(options, url, { socket_id: socketId });
+}
+
+/**
+ * The default way a token-based transport (Ably) gets a fresh credential: GET `tokenEndpoint`
+ * with one `channel` parameter per wanted channel, answered with `{ token, expiresAt }`.
+ */
+export function defaultTokenFetcher(options: ClientOptions): TokenFetcher {
+  if (options.getCredentials) return options.getCredentials;
+  const url = options.tokenEndpoint ?? '/api/realtime/token';
+  return async ({ channels }) => {
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const extraHeaders = typeof options.headers === 'function' ? await options.headers() : options.headers ?? {};
+    const query = new URLSearchParams(channels.map((channel) => ['channel', channel]));
+    const target = `${url}${url.includes('?') ? '&' : '?'}${query.toString()}`;
+    let response: Response;
+    try {
+      response = await doFetch(target, { method: 'GET', headers: extraHeaders, credentials: 'same-origin', cache: 'no-store' });
+    } catch (error) {
+      throw new RealtimeError('provider_unavailable', `token request to ${url} failed: ${(error as Error).message}`, { retryable: true, cause: error });
+    }
+    if (!response.ok) {
+      const code = response.status === 401 ? 'unauthorized' : response.status === 403 ? 'forbidden' : response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'provider_unavailable' : 'provider_rejected';
+      throw new RealtimeError(code, `token request to ${url} answered ${response.status}`, { status: response.status });
+    }
+    const body = (await response.json()) as Partial<ClientToken>;
+    if (typeof body?.token !== 'string' || typeof body.expiresAt !== 'number') {
+      throw new RealtimeError('invalid_token', `token request to ${url} did not answer { token, expiresAt }`);
+    }
+    return { token: body.token, expiresAt: body.expiresAt };
+  };
 }

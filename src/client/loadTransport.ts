@@ -1,5 +1,5 @@
-import { RealtimeError } from '../core/errors.js';
 import type { ClientTransport, TransportAuth } from '../core/provider.js';
+import { defaultTokenFetcher } from './authRequests.js';
 import type { ClientOptions } from './options.js';
 
 /** Loads only the chosen provider's browser SDK (a dynamic import keeps the others out of the bundle). */
@@ -27,6 +27,12 @@ export async function loadClientTransport(options: ClientOptions, auth: Transpor
     case 'memory':
       return (await import('../providers/memory/client.js')).createMemoryTransport({ hub: options.hub, authorizeChannel: auth.authorizeChannel, authenticateUser: auth.authenticateUser });
     case 'ably':
-      throw new RealtimeError('not_supported', 'the ably client is not available in this build yet', { provider: 'ably' });
+      return (await import('../providers/ably/client.js')).createAblyTransport({
+        fetchToken: auth.fetchToken ?? defaultTokenFetcher(options),
+        endpoint: options.endpoint,
+        port: options.port,
+        tls: options.tls,
+        useBinaryProtocol: options.useBinaryProtocol,
+      });
   }
 }

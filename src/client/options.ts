@@ -26,7 +26,15 @@ export type ClientOptions =
   | (CommonClientOptions & { provider: 'soketi'; key: string; host: string; port?: number; useTLS?: boolean })
   | (CommonClientOptions & { provider: 'pusher'; key: string; cluster: string; host?: string; port?: number; useTLS?: boolean })
   | (CommonClientOptions & { provider: 'memory'; hub?: string })
-  | (CommonClientOptions & { provider: 'ably' });
+  | (CommonClientOptions & {
+      provider: 'ably';
+      /** Ably endpoint (a routing policy id or a host); a host with `port` is used alone, no fallbacks (stand-ins, proxies). */
+      endpoint?: string;
+      port?: number;
+      tls?: boolean;
+      /** msgpack on the wire (ably-js default) or JSON when false. */
+      useBinaryProtocol?: boolean;
+    });
 
 /**
  * Reads `NEXT_PUBLIC_REALTIME_*` variables. Each is referenced literally so that Next.js inlines
@@ -41,6 +49,9 @@ export function clientOptionsFromEnv(): ClientOptions {
     soketiTLS: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_USE_TLS : undefined,
     pusherKey: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_PUSHER_KEY : undefined,
     pusherCluster: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_PUSHER_CLUSTER : undefined,
+    ablyEndpoint: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_ENDPOINT : undefined,
+    ablyPort: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_PORT : undefined,
+    ablyTLS: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_TLS : undefined,
   };
   const problems: string[] = [];
   const need = (value: string | undefined, name: string): string => {
@@ -66,7 +77,13 @@ export function clientOptionsFromEnv(): ClientOptions {
       };
       break;
     case 'ably':
-      options = { provider: 'ably' };
+      // The API key never reaches the browser: the client authenticates with tokens from tokenEndpoint.
+      options = {
+        provider: 'ably',
+        ...(env.ablyEndpoint ? { endpoint: env.ablyEndpoint } : {}),
+        ...(env.ablyPort ? { port: Number(env.ablyPort) } : {}),
+        ...(env.ablyTLS ? { tls: env.ablyTLS !== 'false' } : {}),
+      };
       break;
     case 'memory':
       options = { provider: 'memory' };

@@ -1,4 +1,3 @@
-import { RealtimeError } from '../core/errors.js';
 import type { RealtimeConfig } from '../core/config.js';
 import type { ProviderLimits } from '../core/limits.js';
 import type { ServerProvider } from '../core/provider.js';
@@ -16,6 +15,6 @@ export async function loadServerProvider(config: RealtimeConfig, limits: Provide
     case 'memory':
       return (await import('../providers/memory/server.js')).createMemoryServer(config, limits);
     case 'ably':
-      throw new RealtimeError('not_supported', 'the ably provider is not available in this build yet', { provider: 'ably' });
+      return (await import('../providers/ably/server.js')).createAblyServer(config, limits);
   }
 }

@@ -3,6 +3,8 @@ import type { PresenceMember } from '../../src/core/provider.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { getMemoryHub } from '../../src/testing/index.js';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
+import { createAblyJwt } from '../../src/providers/ably/tokens.js';
+import { startAblyStandIn } from '../support/ably/standIn.js';
 
 /**
  * One entry per provider. The contract suite runs every test against every entry: adding a
@@ -12,6 +14,11 @@ export interface ContractEnvironment {
   realtime: Realtime;
   /** A client signed in as `user` (defaults to a fresh user id), authorised by the server's provider. */
   createClient(user?: PresenceMember): RealtimeClient;
+  /**
+   * A client whose credentials were signed with the wrong secret (a forged channel signature on
+   * the Pusher protocol, a forged token on Ably): the provider must refuse it.
+   */
+  createForgedClient(): RealtimeClient;
   teardown(): Promise<void>;
 }
 
@@ -39,6 +46,11 @@ function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => Realtime
 
 type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'>;
 
+/** A "server" that signs with the wrong secret: the right app key, a signature of zeros. */
+function forgedPusherSignature(appKey: string): NonNullable<AuthOptions['authorizeChannel']> {
+  return async () => ({ auth: `${appKey}:${'0'.repeat(64)}` });
+}
+
 let hubCounter = 0;
 
 export const memoryFixture: ContractFixture = {
@@ -49,13 +61,15 @@ export const memoryFixture: ContractFixture = {
     const hub = `contract-${process.pid}-${++hubCounter}`;
     const realtime = createRealtime({ provider: 'memory', hub });
     const clients: RealtimeClient[] = [];
+    const make = (auth: AuthOptions) => {
+      const client = createRealtimeClient({ provider: 'memory', hub, ...auth });
+      clients.push(client);
+      return client;
+    };
     return {
       realtime,
-      createClient: clientFactory(realtime, (auth) => {
-        const client = createRealtimeClient({ provider: 'memory', hub, ...auth });
-        clients.push(client);
-        return client;
-      }),
+      createClient: clientFactory(realtime, make),
+      createForgedClient: () => make({ authorizeChannel: forgedPusherSignature('memory-app-key') }),
       async teardown() {
         for (const client of clients) client.disconnect();
         getMemoryHub(hub).reset();
@@ -80,17 +94,19 @@ function pusherProtocolFixture(name: 'soketi' | 'pusher'): ContractFixture {
           ? createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port })
           : createRealtime({ provider: 'pusher', appId: soketi.appId, key: soketi.key, secret: soketi.secret, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false });
       const clients: RealtimeClient[] = [];
+      const make = (auth: AuthOptions) => {
+        const client = createRealtimeClient(
+          name === 'soketi'
+            ? { provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port, ...auth }
+            : { provider: 'pusher', key: soketi.key, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false, ...auth },
+        );
+        clients.push(client);
+        return client;
+      };
       return {
         realtime,
-        createClient: clientFactory(realtime, (auth) => {
-          const client = createRealtimeClient(
-            name === 'soketi'
-              ? { provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port, ...auth }
-              : { provider: 'pusher', key: soketi.key, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false, ...auth },
-          );
-          clients.push(client);
-          return client;
-        }),
+        createClient: clientFactory(realtime, make),
+        createForgedClient: () => make({ authorizeChannel: forgedPusherSignature(soketi.key) }),
         async teardown() {
           for (const client of clients) client.disconnect();
           await realtime.close();
@@ -104,4 +120,52 @@ function pusherProtocolFixture(name: 'soketi' | 'pusher'): ContractFixture {
 export const soketiFixture = pusherProtocolFixture('soketi');
 export const pusherFixture = pusherProtocolFixture('pusher');
 
-export const CONTRACT_FIXTURES: ContractFixture[] = [memoryFixture, soketiFixture, pusherFixture];
+/**
+ * Ably through the local stand-in (test/support/ably): the real ably-js REST client (msw) and
+ * Realtime client (a `ws` server speaking Ably's protocol). Clients get their tokens the way the
+ * token route does: provider.issueClientToken with grants for exactly the channels they ask for.
+ */
+function ablyFixture(wire: 'msgpack' | 'json'): ContractFixture {
+  return {
+    name: `ably (stand-in, ${wire})`,
+    clientEvents: true,
+    async setup() {
+      const apiKey = `standin.key${++hubCounter}:${'s3cret'.repeat(4)}`;
+      const standIn = await startAblyStandIn({ keys: [apiKey] });
+      const realtime = createRealtime({ provider: 'ably', apiKeys: [apiKey], endpoint: 'localhost', port: standIn.port, tls: false });
+      const clients: RealtimeClient[] = [];
+      const make = (getCredentials: NonNullable<Parameters<typeof createRealtimeClient>[0]>['getCredentials']) => {
+        const client = createRealtimeClient({ provider: 'ably', ...standIn.clientOptions, useBinaryProtocol: wire === 'msgpack', getCredentials });
+        clients.push(client);
+        return client;
+      };
+      return {
+        realtime,
+        createClient: (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
+          make(async ({ channels }) => {
+            const provider = await realtime.getProvider();
+            // The app's policy allows every channel these tests ask for.
+            const grants = channels.map((channel) => ({ channel, member: channel.startsWith('presence-') ? user : undefined }));
+            return provider.issueClientToken!({ userId: user.id, grants, ttlSeconds: 600 });
+          }),
+        createForgedClient: () =>
+          make(({ channels }) =>
+            createAblyJwt(
+              { kid: apiKey.slice(0, apiKey.indexOf(':')), secret: 'not-the-key-secret' },
+              { clientId: 'forger', capability: Object.fromEntries(channels.map((channel) => [channel, ['subscribe']])), ttlSeconds: 600 },
+            ),
+          ),
+        async teardown() {
+          for (const client of clients) client.disconnect();
+          await realtime.close();
+          await standIn.close();
+        },
+      };
+    },
+  };
+}
+
+export const ablyMsgpackFixture = ablyFixture('msgpack');
+export const ablyJsonFixture = ablyFixture('json');
+
+export const CONTRACT_FIXTURES: ContractFixture[] = [memoryFixture, soketiFixture, pusherFixture, ablyMsgpackFixture, ablyJsonFixture];

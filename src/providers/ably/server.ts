@@ -1,0 +1,177 @@
+import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions } from 'ably';
+import type { AblyConfig } from '../../core/config.js';
+import { RealtimeError } from '../../core/errors.js';
+import type { KeyringEntry } from '../../core/keyring.js';
+import type { ProviderLimits } from '../../core/limits.js';
+import type { ChannelGrant, ClientToken, OutgoingEvent, ServerProvider } from '../../core/provider.js';
+import { assertUserId } from '../../core/users.js';
+import { capabilityForGrants, toAblyChannel } from './channels.js';
+import { ablyError } from './errors.js';
+import { ablyKeyring, createAblyJwt, createAblyTokenRequest, type AblyTokenRequest } from './tokens.js';
+
+export interface AblyServerOptions {
+  /** Milliseconds before one REST request is abandoned (ably-js `httpRequestTimeout`). Default 10 s. */
+  timeoutMs?: number;
+  /** Extra attempts after a network failure or 5xx. Default 2. Ids make them safe (see below). */
+  retries?: number;
+}
+
+export interface AblyServerProvider extends ServerProvider {
+  issueClientToken(request: { userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }): Promise<ClientToken>;
+  /** The same grants as an Ably TokenRequest, for clients that exchange it at Ably themselves. */
+  createTokenRequest(request: { userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }): Promise<AblyTokenRequest>;
+}
+
+/** ably-js message fields we send. `data` is the JSON text with `encoding: 'json'` (see publish). */
+interface OutgoingAblyMessage {
+  id: string;
+  name: string;
+  data: string;
+  encoding: 'json';
+  connectionKey?: string;
+}
+
+/**
+ * Ably through its REST API (ably-js `Rest`).
+ *
+ * - Data: the JSON the caller's value was validated as, sent with `encoding: 'json'`, so every
+ *   Ably client (ours or any other SDK) decodes it back to the value, numbers and null included
+ *   (ably-js would refuse a bare number as data).
+ * - Idempotency: every publish carries explicit message ids; Ably drops a message whose id it
+ *   has already seen on that channel, so a retry after a lost response never delivers twice.
+ * - Sender exclusion: the socket id is the publishing browser's Ably connection key; Ably treats
+ *   the message as that connection's, and our transport connects with `echoMessages: false`.
+ * - Bounded: each request has a timeout, and retries are few, so a publish never hangs.
+ */
+export function createAblyServer(config: AblyConfig, limits: ProviderLimits, options: AblyServerOptions = {}): AblyServerProvider {
+  const keyring = ablyKeyring(config.apiKeys);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retries = options.retries ?? 2;
+  const clients = new Map<string, Rest>();
+  let closed = false;
+
+  const restFor = (key: KeyringEntry): Rest => {
+    let rest = clients.get(key.kid);
+    if (!rest) {
+      const clientOptions: ClientOptions = {
+        key: `${key.kid}:${key.secret}`,
+        tls: config.tls,
+        idempotentRestPublishing: true,
+        httpRequestTimeout: timeoutMs,
+        // Ably checks the whole message (name and all); ours checks the data before sending.
+        maxMessageSize: Math.max(limits.maxPayloadBytes + 1024, 65_536),
+        logLevel: 0,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        // An explicit port is a stand-in or proxy: one host, no fallbacks.
+        ...(config.port ? { port: config.port, tlsPort: config.port, fallbackHosts: [] } : {}),
+      };
+      rest = new Rest(clientOptions);
+      clients.set(key.kid, rest);
+    }
+    return rest;
+  };
+
+  const attempt = async (action: string, request: () => Promise<void>): Promise<void> => {
+    for (let attemptNumber = 0; ; attemptNumber++) {
+      if (closed) throw new RealtimeError('closed', 'this realtime instance was closed', { provider: 'ably' });
+      try {
+        await request();
+        return;
+      } catch (error) {
+        const failure = ablyError(error, action);
+        // Rate limits are not retried here: hammering makes them worse; the caller decides.
+        if (failure.code !== 'provider_unavailable' || attemptNumber >= retries) throw failure;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 3 ** attemptNumber));
+      }
+    }
+  };
+
+  const messageFor = (event: OutgoingEvent, id: string): OutgoingAblyMessage => ({
+    id,
+    name: event.event,
+    data: event.json,
+    encoding: 'json',
+    ...(event.socketId ? { connectionKey: event.socketId } : {}),
+  });
+
+  const throwIfBatchFailed = (results: ReadonlyArray<BatchResult<unknown>>, action: string) => {
+    for (const result of results) {
+      if (!result.failureCount) continue;
+      const failed = (result.results as Array<{ channel?: string; error?: unknown }>).find((entry) => entry.error);
+      const error = ablyError(failed?.error, `${action} to ${failed?.channel ?? 'a channel'}`);
+      throw error;
+    }
+  };
+
+  const grantsToCapability = (request: { userId: string; grants: readonly ChannelGrant[] }) => {
+    assertUserId(request.userId);
+    return capabilityForGrants(request.userId, request.grants);
+  };
+
+  return {
+    name: 'ably',
+    limits,
+    async publish(event) {
+      const channels = event.channels.map(toAblyChannel);
+      const message = messageFor(event, messageId(0));
+      const rest = restFor(keyring.current);
+      if (channels.length === 1) {
+        await attempt('the publish', async () => {
+          await rest.channels.get(channels[0]!).publish(message);
+        });
+        return;
+      }
+      await attempt('the publish', async () => {
+        const result = await rest.batchPublish({ channels, messages: [message] } as unknown as BatchPublishSpec);
+        throwIfBatchFailed([result], 'the publish');
+      });
+    },
+    async publishBatch(events) {
+      const base = messageBase();
+      const specs = events.map((event, index) => ({
+        channels: [toAblyChannel(event.channels[0]!)],
+        messages: [messageFor(event, `${base}:${index}`)],
+      }));
+      const rest = restFor(keyring.current);
+      await attempt('the batch publish', async () => {
+        const results = await rest.batchPublish(specs as unknown as BatchPublishSpec[]);
+        throwIfBatchFailed(results, 'the batch publish');
+      });
+    },
+    async terminateUserConnections(userId) {
+      assertUserId(userId);
+      // A token is revoked through the key that signed it: ask every key still in the keyring.
+      for (const key of keyring.entries) {
+        await attempt('the token revocation', async () => {
+          const result = await restFor(key).auth.revokeTokens([{ type: 'clientId', value: userId }]);
+          throwIfBatchFailed([result], 'the token revocation');
+        });
+      }
+    },
+    async issueClientToken(request) {
+      const { capability, presence } = grantsToCapability(request);
+      return createAblyJwt(keyring.current, { clientId: request.userId, capability, presence, ttlSeconds: request.ttlSeconds });
+    },
+    async createTokenRequest(request) {
+      const { capability } = grantsToCapability(request);
+      return createAblyTokenRequest(keyring.current, { clientId: request.userId, capability, ttlSeconds: request.ttlSeconds });
+    },
+    async close() {
+      closed = true;
+      for (const rest of clients.values()) (rest as unknown as { close?: () => void }).close?.();
+      clients.clear();
+    },
+  };
+
+  /** Ably's idempotent id form: a random base unique to this publish, then `:index`. */
+  function messageId(index: number): string {
+    return `${messageBase()}:${index}`;
+  }
+}
+
+function messageBase(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
