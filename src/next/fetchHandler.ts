@@ -1,6 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
 import { assertChannelName, channelKind } from '../core/channels.js';
-import { readProcessEnv } from '../core/config.js';
 import { RealtimeError } from '../core/errors.js';
 import { assertSocketId } from '../core/events.js';
 import { parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
@@ -64,9 +63,14 @@ async function callApp<T>(callback: string, run: () => T | Promise<T>): Promise<
   }
 }
 
+/** A server-side variable, on runtimes with or without `process` (config.ts would pull in zod). */
+function readEnv(name: string): string | undefined {
+  return typeof process !== 'undefined' && process.env ? process.env[name] : undefined;
+}
+
 function resolveTokenKeyring(option: Keyring | string | undefined): Keyring | undefined {
   if (option !== undefined && typeof option !== 'string') return option;
-  const text = option ?? readProcessEnv().REALTIME_TOKEN_SECRETS;
+  const text = option ?? readEnv('REALTIME_TOKEN_SECRETS');
   if (text === undefined || text.trim() === '') return undefined;
   return parseKeyring(text, option === undefined ? 'REALTIME_TOKEN_SECRETS' : 'tokenSecrets');
 }
@@ -116,7 +120,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
           : typeof options.webhook.secrets === 'string'
             ? parseWebhookKeys(options.webhook.secrets, 'webhook.secrets')
             : [...options.webhook.secrets]),
-        ...(readProcessEnv().REALTIME_WEBHOOK_SECRETS ? parseWebhookKeys(readProcessEnv().REALTIME_WEBHOOK_SECRETS!, 'REALTIME_WEBHOOK_SECRETS') : []),
+        ...parseWebhookKeys(readEnv('REALTIME_WEBHOOK_SECRETS') ?? '', 'REALTIME_WEBHOOK_SECRETS'),
         ...defaultWebhookKeys(realtime),
       ]
     : [];
