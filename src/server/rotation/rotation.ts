@@ -185,12 +185,14 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
       const graceMs = startOptions.graceMs ?? 60_000;
       if (!Number.isFinite(graceMs) || graceMs < 0) throw new RealtimeError('invalid_config', 'graceMs must be a non-negative number');
       const startedAt = Date.now();
+      const propagationMs = options.propagationMs ?? 1200;
       const record: RotationRecord = {
         id: `rot-${startedAt.toString(36)}-${crypto.randomUUID().slice(0, 8)}`,
         toKid,
         fromKids,
         startedAt,
-        deadline: startedAt + graceMs,
+        // Clients get the whole grace period after the announcement.
+        deadline: startedAt + propagationMs + graceMs,
         phase: 'announced',
       };
       if (!(await store.beginRotation(record))) {
@@ -199,7 +201,7 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
       // From here on the new key signs everywhere (other instances within their refresh interval);
       // sign-ins on an old key are added to pending by the store itself.
       await keyring.refresh();
-      await new Promise((resolve) => setTimeout(resolve, options.propagationMs ?? 1200));
+      await new Promise((resolve) => setTimeout(resolve, propagationMs));
       const stale = (await store.allConnections()).filter((connection) => fromKids.includes(connection.kid));
       await store.addPending(record.id, stale);
 
