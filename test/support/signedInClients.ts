@@ -72,6 +72,8 @@ export function connectSignedInClient(options: {
   userId: string;
   instance: AuthInstance;
   timeoutMs?: number;
+  /** Public channels to join as part of becoming ready. */
+  channels?: readonly string[];
 }): SignedInClient {
   const { userId, instance } = options;
   let token: string | undefined;
@@ -185,7 +187,8 @@ export function connectSignedInClient(options: {
       .then(async () => {
         const system = client.subscribe(SYSTEM_CHANNEL);
         pusher.channel(SYSTEM_CHANNEL).bind(REAUTH_REQUIRED_EVENT, (data: unknown) => client.reauthNotices.push(data));
-        await Promise.all([client.subscribe(await connectionChannelName(userId)), system]);
+        const extra = (options.channels ?? []).map((channel) => client.subscribe(channel));
+        await Promise.all([client.subscribe(await connectionChannelName(userId)), system, ...extra]);
       })
       .then(
         () => {
