@@ -19,8 +19,11 @@ export interface Realtime {
    * `onUserTerminated` listener runs (the connection guard frees the user's slots there).
    */
   terminateUser(userId: string): Promise<void>;
-  /** Runs after every `terminateUser`; returns a function that removes the listener. */
-  onUserTerminated(listener: (userId: string) => void | Promise<void>): () => void;
+  /**
+   * Runs after every `terminateUser`; returns a function that removes the listener. Optional so
+   * that wrappers of a Realtime (withEvents) and test doubles stay valid; createRealtime has it.
+   */
+  onUserTerminated?(listener: (userId: string) => void | Promise<void>): () => void;
   /** The provider behind this instance, for the route handlers (channel auth, tokens). */
   getProvider(): Promise<ServerProvider>;
   close(): Promise<void>;

@@ -7,7 +7,7 @@ import { createRealtime } from '../../src/server/realtime.js';
 import { createRotatingKeyring } from '../../src/server/rotation/rotatingKeyring.js';
 import { eventually } from '../support/events.js';
 import { redisNamespace } from '../support/redisFixture.js';
-import { connectSignedInClient, type AuthInstance, type SignedInClient } from '../support/signedInClients.js';
+import { connectSignedInClient, createAuthInstance, type AuthInstance, type SignedInClient } from '../support/signedInClients.js';
 
 /**
  * Per-user connection limits and logout against real Soketi, with two "Next.js instances" (each
@@ -25,7 +25,7 @@ function makeInstance(): AuthInstance {
   const keyring = createRotatingKeyring({ keyring: parseKeyring('k1:first-secret-0123456789'), store });
   const guard = createConnectionGuard({ realtime, store, keyring, maxPerUser: 5, joinGraceMs: 3000 });
   disposers.push(keyring.dispose, guard.dispose);
-  return { realtime, keyring, guard };
+  return createAuthInstance({ realtime, keyring, guard });
 }
 
 function open(userId: string, instance: AuthInstance): SignedInClient {
@@ -55,7 +55,8 @@ describe('per-user connection limit across two instances sharing Redis', () => {
 
     const sixth = open('alice', b);
     await expect(sixth.ready).rejects.toSatisfy((error: unknown) => isRealtimeError(error, 'too_many_connections'));
-    expect((sixth.authError as { httpStatus?: number }).httpStatus).toBe(429);
+    expect((sixth.authError as { status?: number }).status).toBe(429);
+    expect(sixth.authError?.message).toMatch(/limit is 5/);
     expect(sixth.signins).toBe(0);
     // The other five are untouched, and another user is not affected by alice's limit.
     expect(tabs.every((tab) => tab.pusher.connection.state === 'connected' && tab.statesAfterConnected.length === 0)).toBe(true);

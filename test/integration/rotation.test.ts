@@ -7,10 +7,10 @@ import { createConnectionGuard } from '../../src/server/connections/connectionGu
 import { createRealtime } from '../../src/server/realtime.js';
 import { createSecretRotation, type RotationStatus, type SecretRotation } from '../../src/server/rotation/rotation.js';
 import { createRotatingKeyring, type RotatingKeyring } from '../../src/server/rotation/rotatingKeyring.js';
-import { signRealtimeToken, verifyRealtimeToken } from '../../src/server/rotation/realtimeToken.js';
+import { signRealtimeToken, verifyRealtimeToken } from '../../src/core/realtimeToken.js';
 import { eventually } from '../support/events.js';
 import { redisNamespace } from '../support/redisFixture.js';
-import { connectSignedInClient, userAuth, type AuthInstance, type SignedInClient } from '../support/signedInClients.js';
+import { connectSignedInClient, createAuthInstance, userAuth, type AuthInstance, type SignedInClient } from '../support/signedInClients.js';
 
 /**
  * A secret rotation with 1,000 live pusher-js connections on one real Soketi, state in real Redis,
@@ -38,7 +38,7 @@ function makeInstance() {
   const guard = createConnectionGuard({ realtime, store, keyring, maxPerUser: 5 });
   const rotation = createSecretRotation({ realtime, store, keyring, propagationMs: 700 });
   disposers.push(keyring.dispose, guard.dispose, rotation.dispose);
-  return { realtime, keyring, guard, rotation };
+  return { ...createAuthInstance({ realtime, keyring, guard }), keyring, rotation };
 }
 
 const canReauthenticate = (index: number) => index % 10 !== 0;

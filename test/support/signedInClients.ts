@@ -2,44 +2,75 @@ import PusherModule from 'pusher-js';
 import type * as PusherTypes from 'pusher-js';
 import type * as PusherCore from 'pusher-js/types/src/core/pusher.js';
 import { CONNECTION_CLOSED_EVENT, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, connectionChannelName, type ConnectionClosed } from '../../src/core/systemEvents.js';
+import { defineChannels } from '../../src/core/channelPolicy.js';
+import { RealtimeError, type RealtimeErrorCode } from '../../src/core/errors.js';
 import type { Keyring } from '../../src/core/keyring.js';
+import { createRealtimeFetchHandler, type RealtimeFetchHandler } from '../../src/next/fetchHandler.js';
 import type { ConnectionGuard } from '../../src/server/connections/connectionGuard.js';
 import type { Realtime } from '../../src/server/realtime.js';
-import { signRealtimeToken, verifyRealtimeToken } from '../../src/server/rotation/realtimeToken.js';
 
 type Pusher = PusherCore.default;
 const Pusher = ((PusherModule as { default?: unknown }).default ?? PusherModule) as unknown as new (key: string, options: PusherTypes.Options) => Pusher;
 
 /**
- * One "Next.js instance" as the auth endpoints see it: its realtime handle, its token keyring and
- * its connection guard. It does what GET /token, POST /user-auth and POST /auth do, through the
- * guard's hooks, so tests can drive pusher-js against real Soketi without a web server.
+ * One "Next.js instance": its realtime handle, its token keyring, its connection guard, and the
+ * real route handlers (createRealtimeFetchHandler, what app/api/realtime/[...path]/route.ts
+ * serves) with the guard's hooks wired in. Clients reach the handlers in-process with real
+ * Requests; the session is a cookie naming the user.
  */
 export interface AuthInstance {
   realtime: Realtime;
   keyring: Keyring;
   guard: ConnectionGuard;
+  handler: RealtimeFetchHandler;
 }
 
-export async function issueToken(instance: AuthInstance, userId: string) {
-  const issued = await signRealtimeToken(instance.keyring, userId);
-  return issued.token;
+export function createAuthInstance(parts: { realtime: Realtime; keyring: Keyring; guard: ConnectionGuard }): AuthInstance {
+  const handler = createRealtimeFetchHandler<{ id: string }>({
+    realtime: parts.realtime,
+    channels: defineChannels<{ id: string }, string>({}),
+    getUser: (request) => {
+      const session = /(?:^|;\s*)session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+      return session ? { id: decodeURIComponent(session) } : null;
+    },
+    tokenSecrets: parts.keyring,
+    tokenRateLimit: false,
+    hooks: parts.guard.hooks,
+    log: () => undefined,
+  });
+  return { ...parts, handler };
 }
 
-/** POST /user-auth with `Authorization: Bearer token`. */
+async function call(instance: AuthInstance, endpoint: string, init: RequestInit & { query?: string }) {
+  const response = await instance.handler(new Request(`http://app.test/api/realtime/${endpoint}${init.query ?? ''}`, init), endpoint);
+  const body = (await response.json()) as Record<string, any>;
+  // A refusal, as the client library would surface it: the code from the JSON, the HTTP status.
+  if (!response.ok) {
+    throw new RealtimeError((body.error?.code ?? 'provider_rejected') as RealtimeErrorCode, body.error?.message ?? 'refused', { status: response.status });
+  }
+  return body;
+}
+
+/** GET /token with the user's session cookie. */
+export async function issueToken(instance: AuthInstance, userId: string): Promise<string> {
+  const body = await call(instance, 'token', { method: 'GET', headers: { cookie: `session=${encodeURIComponent(userId)}` } });
+  return body.token as string;
+}
+
+const bearerForm = (token: string, fields: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+/** POST /user-auth with `Authorization: Bearer token`, as pusher-js's sign-in does. */
 export async function userAuth(instance: AuthInstance, token: string, socketId: string) {
-  const claims = await verifyRealtimeToken(instance.keyring, token);
-  await instance.guard.hooks.onUserAuthenticate({ user: { id: claims.userId }, socketId, kid: claims.kid });
-  const provider = await instance.realtime.getProvider();
-  return provider.authenticateUser!(socketId, { id: claims.userId });
+  return (await call(instance, 'user-auth', bearerForm(token, { socket_id: socketId }))) as { auth: string; user_data: string };
 }
 
-/** POST /auth with `Authorization: Bearer token` (only the connection channel is needed here). */
+/** POST /auth with `Authorization: Bearer token`. */
 export async function channelAuth(instance: AuthInstance, token: string, socketId: string, channel: string) {
-  const claims = await verifyRealtimeToken(instance.keyring, token);
-  const authorization = await instance.guard.authorizeConnectionChannel({ user: { id: claims.userId }, socketId, channel });
-  if (!authorization) throw new Error(`test policy allows only connection channels, not ${channel}`);
-  return authorization;
+  return call(instance, 'auth', bearerForm(token, { socket_id: socketId, channel_name: channel }));
 }
 
 export interface SignedInClient {

@@ -1,23 +1,25 @@
 import { readProcessEnv } from '../../core/config.js';
 import { RealtimeError } from '../../core/errors.js';
 import type { Keyring } from '../../core/keyring.js';
-import type { ChannelAuthorization } from '../../core/provider.js';
+import type { ChannelAuthorization, PresenceMember } from '../../core/provider.js';
 import { CONNECTION_CHANNEL_PREFIX, connectionChannelName } from '../../core/systemEvents.js';
 import { assertUserId } from '../../core/users.js';
 import type { Realtime } from '../realtime.js';
-import { tokenKid } from '../rotation/realtimeToken.js';
+import { decodeProtectedHeader } from 'jose';
 import type { ConnectionRecord, StateStore } from '../state/stateStore.js';
 
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 5;
 
-/** The user as the route handlers know it; only `id` matters here. */
+/** The user as the route handlers know it; only `id` matters here (numbers count as strings). */
 export interface GuardUser {
-  id: string;
+  id: string | number;
 }
 
 /** `hooks.onUserAuthenticate`: a connection signs in (Pusher `pusher:signin` via /user-auth). */
 export interface UserAuthenticateEvent {
   user: GuardUser;
+  /** `user.id` as a string (the route handlers pass it). */
+  userId?: string | undefined;
   socketId: string;
   request?: Request | undefined;
   /** Key id of the credential this request was authenticated with, when the caller knows it. */
@@ -27,15 +29,19 @@ export interface UserAuthenticateEvent {
 /** `hooks.onTokenIssued`: a token was issued (for a connection, when `socketId` is given). */
 export interface TokenIssuedEvent {
   user: GuardUser;
+  userId?: string | undefined;
   kid: string;
   expiresAt: number;
   socketId?: string | undefined;
 }
 
+/** The shapes of createRealtimeHandlers' `hooks` option: pass `guard.hooks` there. */
 export interface ConnectionGuardHooks {
   /** Throws RealtimeError 'too_many_connections' when the user is at the limit. */
   onUserAuthenticate(event: UserAuthenticateEvent): Promise<void>;
   onTokenIssued(event: TokenIssuedEvent): Promise<void>;
+  /** Authorizes the user's own connection channel (member id = socket id); undefined for others. */
+  onChannelAuthorize(event: { user: GuardUser; userId?: string | undefined; socketId: string; channel: string }): Promise<{ member: PresenceMember } | undefined>;
 }
 
 export interface ConnectionGuardOptions {
@@ -61,7 +67,7 @@ export interface ConnectionGuard {
    * Signs the user's own connection channel (presence, member id = socket id) for /auth, and
    * refuses anyone else's. Undefined for every other channel: the app's policy decides those.
    */
-  authorizeConnectionChannel(request: { user: GuardUser; socketId: string; channel: string }): Promise<ChannelAuthorization | undefined>;
+  authorizeConnectionChannel(request: { user: GuardUser; userId?: string | undefined; socketId: string; channel: string }): Promise<ChannelAuthorization | undefined>;
   /** The user's recorded connections, stale ones removed by asking the provider who is live. */
   liveConnections(userId: string): Promise<ConnectionRecord[]>;
   /** Logout: closes every live connection of the user and frees the user's slots. */
@@ -117,6 +123,8 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
     }
   };
 
+  const idOf = (event: { user: GuardUser; userId?: string | undefined }): string => event.userId ?? String(event.user.id);
+
   const kidOf = (event: UserAuthenticateEvent): string => {
     if (event.kid) return event.kid;
     const bearer = event.request?.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -124,25 +132,32 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
     return fromToken ?? options.keyring?.current.kid ?? 'default';
   };
 
-  const stopListening = realtime.onUserTerminated((userId) => store.removeConnections(userId));
+  const stopListening = realtime.onUserTerminated?.((userId) => store.removeConnections(userId)) ?? (() => undefined);
+
+  const hooks: ConnectionGuardHooks = {
+    onUserAuthenticate: (event) => admit(idOf(event), event.socketId, kidOf(event)),
+    async onTokenIssued(event) {
+      // A token issued for a connection (Ably: in-place re-auth) is a sign-in with that key.
+      if (event.socketId) await admit(idOf(event), event.socketId, event.kid);
+    },
+    async onChannelAuthorize(event) {
+      if (!event.channel.startsWith(CONNECTION_CHANNEL_PREFIX)) return undefined;
+      if (event.channel !== (await connectionChannelName(idOf(event)))) {
+        throw new RealtimeError('forbidden', 'a connection channel can only be joined by its own user');
+      }
+      return { member: { id: event.socketId } };
+    },
+  };
 
   return {
     maxPerUser,
-    hooks: {
-      onUserAuthenticate: (event) => admit(event.user.id, event.socketId, kidOf(event)),
-      async onTokenIssued(event) {
-        // A token issued for a connection (Ably: in-place re-auth) is a sign-in with that key.
-        if (event.socketId) await admit(event.user.id, event.socketId, event.kid);
-      },
-    },
-    async authorizeConnectionChannel({ user, socketId, channel }) {
-      if (!channel.startsWith(CONNECTION_CHANNEL_PREFIX)) return undefined;
-      if (channel !== (await connectionChannelName(user.id))) {
-        throw new RealtimeError('forbidden', 'a connection channel can only be joined by its own user');
-      }
+    hooks,
+    async authorizeConnectionChannel(request) {
+      const decision = await hooks.onChannelAuthorize(request);
+      if (!decision) return undefined;
       const provider = await realtime.getProvider();
       if (!provider.authorizeChannel) return undefined;
-      return provider.authorizeChannel(socketId, channel, { id: socketId });
+      return provider.authorizeChannel(request.socketId, request.channel, decision.member);
     },
     async liveConnections(userId) {
       assertUserId(userId);
@@ -155,9 +170,23 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       if (stale.length > 0) await store.removeConnections(userId, stale.map((record) => record.socketId));
       return records.filter((record) => !stale.includes(record));
     },
-    terminateUser: (userId) => realtime.terminateUser(userId),
+    async terminateUser(userId) {
+      await realtime.terminateUser(userId);
+      // Also here, in case `realtime` is a wrapper without onUserTerminated.
+      await store.removeConnections(userId);
+    },
     dispose: stopListening,
   };
+}
+
+/** The `kid` header of a bearer JWT (already verified by the route handler), if it is one. */
+function tokenKid(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function maxFromEnv(): number {
