@@ -44,7 +44,7 @@ export function createMemoryStore(): StateStore {
     kind: 'memory',
     async admitConnection(request: AdmitConnectionRequest): Promise<AdmitConnectionResult> {
       const { userId, socketId, now } = request;
-      let entry = userRecords(userId, now);
+      let entry = userRecords(userId);
       if (!entry) {
         entry = { expiresAt: 0, records: new Map() };
         connectionsByUser.set(userId, entry);
@@ -65,7 +65,8 @@ export function createMemoryStore(): StateStore {
       const record: ConnectionRecord = existing ?? { userId, socketId, kid: request.kid, since: now, seen: false };
       record.kid = request.kid;
       records.set(socketId, record);
-      entry.expiresAt = now + request.recordTtlMs;
+      // Expiry runs on the real clock, as Redis's PEXPIRE does.
+      entry.expiresAt = Date.now() + request.recordTtlMs;
 
       const active = activeId ? rotations.get(activeId) : undefined;
       if (active) {
@@ -125,7 +126,8 @@ export function createMemoryStore(): StateStore {
       if (!sets) return;
       for (const ref of refs) {
         const key = refKey(ref);
-        if (!sets.reauthed.has(key)) sets.pending.add(key);
+        const record = userRecords(ref.userId)?.records.get(ref.socketId);
+        if (record && sets.record.fromKids.includes(record.kid) && !sets.reauthed.has(key)) sets.pending.add(key);
       }
     },
     async pending(rotationId) {

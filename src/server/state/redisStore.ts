@@ -79,10 +79,21 @@ redis.call('HSET', prefix .. 'keys', 'signing', toKid)
 return 1
 `;
 
+// Only connections whose record is still on an old key: one that re-authenticated between the
+// caller's snapshot and this call stays out.
 const ADD_PENDING = `
-local base = ARGV[1]
-for i = 2, #ARGV do
-  if redis.call('SISMEMBER', base .. ':reauthed', ARGV[i]) == 0 then redis.call('SADD', base .. ':pending', ARGV[i]) end
+local prefix, id = ARGV[1], ARGV[2]
+local base = prefix .. 'rot:' .. id
+local json = redis.call('GET', base)
+if not json then return 0 end
+local old = {}
+for _, kid in ipairs(cjson.decode(json).fromKids) do old[kid] = true end
+for i = 3, #ARGV do
+  local space = string.find(ARGV[i], ' ', 1, true)
+  local record = redis.call('HGET', prefix .. 'conn:' .. string.sub(ARGV[i], space + 1), string.sub(ARGV[i], 1, space - 1))
+  if record and old[cjson.decode(record).kid] and redis.call('SISMEMBER', base .. ':reauthed', ARGV[i]) == 0 then
+    redis.call('SADD', base .. ':pending', ARGV[i])
+  end
 end
 return 1
 `;
@@ -226,7 +237,7 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
     },
     async addPending(rotationId, refs) {
       for (let i = 0; i < refs.length; i += 500) {
-        await run.rtAddPending(rotationBase(rotationId), ...refs.slice(i, i + 500).map(refKey));
+        await run.rtAddPending(prefix, rotationId, ...refs.slice(i, i + 500).map(refKey));
       }
     },
     async pending(rotationId) {

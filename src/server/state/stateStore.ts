@@ -98,7 +98,7 @@ export interface StateStore {
   beginRotation(record: RotationRecord): Promise<boolean>;
   activeRotation(): Promise<RotationRecord | undefined>;
   rotation(id: string): Promise<RotationRecord | undefined>;
-  /** Adds connections to a rotation's pending set, except those already re-authenticated. */
+  /** Adds connections to a rotation's pending set if their record is (still) on one of its old keys. */
   addPending(rotationId: string, refs: readonly ConnectionRef[]): Promise<void>;
   pending(rotationId: string): Promise<ConnectionRef[]>;
   /** Moves connections out of pending into closed or gone. */
