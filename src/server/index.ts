@@ -35,3 +35,4 @@ export {
   type Keyring,
   type KeyringEntry,
 } from '../core/keyring.js';
+export { createConnectionControl, type ConnectionControl, type ConnectionControlOptions } from './connectionControl.js';

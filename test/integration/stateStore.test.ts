@@ -105,6 +105,7 @@ describe.each(fixtures)('$name state store', ({ open }) => {
     await first.completeRotation('r1', 99, 0);
     expect(await second.rotation('r1')).toMatchObject({ phase: 'completed', completedAt: 99, collateral: 0 });
     expect(await second.activeRotation()).toBeUndefined();
+    expect((await second.latestRotation())?.id).toBe('r1');
     expect(await second.keyState()).toEqual({ signingKid: 'new', retiredKids: ['old'] });
     expect(await second.claimClosing('r1', 60_000)).toBe(false);
   });

@@ -30,7 +30,7 @@ export interface SecretRotation {
    * schedules `enforceDeadline()` on this instance at the deadline.
    */
   start(options?: StartRotationOptions): Promise<RotationStatus>;
-  /** The running rotation, else the given one, else undefined. */
+  /** The given rotation, else the most recent one (running or completed); undefined if none. */
   status(rotationId?: string): Promise<RotationStatus | undefined>;
   /**
    * (d) once the deadline passed: closes connections still on an old key, then (e) retires the old
@@ -213,7 +213,7 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
       return describe(record);
     },
     async status(rotationId) {
-      const record = rotationId ? await store.rotation(rotationId) : await store.activeRotation();
+      const record = rotationId ? await store.rotation(rotationId) : await store.latestRotation();
       return record ? describe(record) : undefined;
     },
     enforceDeadline,

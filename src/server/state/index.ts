@@ -14,21 +14,52 @@ export interface StateStoreOptions {
 }
 
 /**
- * Redis when REDIS_URL (or `redisUrl`) is set, memory otherwise. ioredis is an optional peer
- * dependency, loaded only here and only when a Redis URL is given.
+ * Redis when REDIS_URL (or `redisUrl`) is set, memory otherwise. Synchronous, so it can sit at
+ * module top level next to createRealtime(): ioredis (an optional peer dependency) is imported
+ * on the first operation, and only when a Redis URL is given.
  */
-export async function createStateStore(options: StateStoreOptions = {}): Promise<StateStore> {
+export function createStateStore(options: StateStoreOptions = {}): StateStore {
   const url = options.redisUrl ?? readProcessEnv().REDIS_URL;
   if (!url) return createMemoryStore();
-  let IORedis: typeof import('ioredis').Redis;
-  try {
-    IORedis = (await import('ioredis')).Redis;
-  } catch (error) {
-    throw new RealtimeError('invalid_config', 'REDIS_URL is set, but the "ioredis" package is not installed (npm install ioredis)', { cause: error });
-  }
-  const { createRedisStore } = await import('./redisStore.js');
-  const client = new IORedis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
-  return createRedisStore({ client, prefix: options.prefix, ownsClient: true });
+  let loading: Promise<StateStore> | undefined;
+  const load = (): Promise<StateStore> =>
+    (loading ??= (async () => {
+      let IORedis: typeof import('ioredis').Redis;
+      try {
+        IORedis = (await import('ioredis')).Redis;
+      } catch (error) {
+        throw new RealtimeError('invalid_config', 'REDIS_URL is set, but the "ioredis" package is not installed (npm install ioredis)', { cause: error });
+      }
+      const { createRedisStore } = await import('./redisStore.js');
+      const client = new IORedis(url, { maxRetriesPerRequest: 2 });
+      // ioredis reports connection trouble as 'error' events; failures reach callers through the
+      // rejected commands, so the events themselves only need a listener (no crash, no log spam).
+      client.on('error', () => undefined);
+      return createRedisStore({ client, prefix: options.prefix, ownsClient: true });
+    })());
+  const lazy = <Name extends Exclude<keyof StateStore, 'kind' | 'close'>>(name: Name) =>
+    (async (...args: unknown[]) => ((await load())[name] as (...inner: unknown[]) => unknown)(...args)) as StateStore[Name];
+  return {
+    kind: 'redis',
+    admitConnection: lazy('admitConnection'),
+    connections: lazy('connections'),
+    allConnections: lazy('allConnections'),
+    removeConnections: lazy('removeConnections'),
+    keyState: lazy('keyState'),
+    beginRotation: lazy('beginRotation'),
+    activeRotation: lazy('activeRotation'),
+    latestRotation: lazy('latestRotation'),
+    rotation: lazy('rotation'),
+    addPending: lazy('addPending'),
+    pending: lazy('pending'),
+    settle: lazy('settle'),
+    counts: lazy('counts'),
+    claimClosing: lazy('claimClosing'),
+    completeRotation: lazy('completeRotation'),
+    async close() {
+      if (loading) await (await loading.catch(() => undefined))?.close();
+    },
+  };
 }
 
 const DEFAULT_STORE = Symbol.for('next-realtime.defaultStateStore');
@@ -37,8 +68,8 @@ const DEFAULT_STORE = Symbol.for('next-realtime.defaultStateStore');
  * One store per process for the guard and the rotation to share (kept on globalThis because
  * Next.js may load this module more than once).
  */
-export function getDefaultStateStore(): Promise<StateStore> {
-  const holder = globalThis as { [DEFAULT_STORE]?: Promise<StateStore> };
+export function getDefaultStateStore(): StateStore {
+  const holder = globalThis as { [DEFAULT_STORE]?: StateStore };
   holder[DEFAULT_STORE] ??= createStateStore();
   return holder[DEFAULT_STORE];
 }

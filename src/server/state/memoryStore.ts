@@ -30,6 +30,7 @@ export function createMemoryStore(): StateStore {
   const keys: KeyState = { retiredKids: [] };
   const rotations = new Map<string, RotationSets>();
   let activeId: string | undefined;
+  let latestId: string | undefined;
 
   const userRecords = (userId: string, now = Date.now()) => {
     const entry = connectionsByUser.get(userId);
@@ -103,6 +104,7 @@ export function createMemoryStore(): StateStore {
     async beginRotation(record) {
       if (activeId) return false;
       activeId = record.id;
+      latestId = record.id;
       keys.signingKid = record.toKid;
       rotations.set(record.id, {
         record: { ...record },
@@ -116,6 +118,9 @@ export function createMemoryStore(): StateStore {
     },
     async activeRotation() {
       return activeId ? { ...rotations.get(activeId)!.record } : undefined;
+    },
+    async latestRotation() {
+      return latestId ? { ...rotations.get(latestId)!.record } : undefined;
     },
     async rotation(id) {
       const found = rotations.get(id);

@@ -17,6 +17,7 @@ import {
  *   users                   set of user ids that have records
  *   keys                    hash signing -> kid, retired -> JSON array
  *   rot:active              id of the running rotation
+ *   rot:latest              id of the most recently started rotation
  *   rot:<id>                JSON RotationRecord
  *   rot:<id>:pending|reauthed|closed|gone   sets of "socketId userId"
  *   rot:<id>:lock           one instance closes stale connections at a time
@@ -75,6 +76,7 @@ const BEGIN = `
 local prefix, id, json, toKid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('SET', prefix .. 'rot:active', id, 'NX') == false then return 0 end
 redis.call('SET', prefix .. 'rot:' .. id, json)
+redis.call('SET', prefix .. 'rot:latest', id)
 redis.call('HSET', prefix .. 'keys', 'signing', toKid)
 return 1
 `;
@@ -229,6 +231,10 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
     },
     async activeRotation() {
       const id = await redis.get(`${prefix}rot:active`);
+      return id ? this.rotation(id) : undefined;
+    },
+    async latestRotation() {
+      const id = await redis.get(`${prefix}rot:latest`);
       return id ? this.rotation(id) : undefined;
     },
     async rotation(id) {

@@ -97,6 +97,8 @@ export interface StateStore {
   /** Starts a rotation (and makes `toKid` sign); false when another rotation is still active. */
   beginRotation(record: RotationRecord): Promise<boolean>;
   activeRotation(): Promise<RotationRecord | undefined>;
+  /** The most recently started rotation, running or not. */
+  latestRotation(): Promise<RotationRecord | undefined>;
   rotation(id: string): Promise<RotationRecord | undefined>;
   /** Adds connections to a rotation's pending set if their record is (still) on one of its old keys. */
   addPending(rotationId: string, refs: readonly ConnectionRef[]): Promise<void>;
