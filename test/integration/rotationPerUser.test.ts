@@ -33,8 +33,8 @@ function makeInstance(): Instance {
   return { ...createAuthInstance({ realtime, keyring, guard }), keyring, rotation };
 }
 
-function open(userId: string, instance: Instance, reauthenticates: boolean): SignedInClient {
-  const client = connectSignedInClient({ host: '127.0.0.1', port: soketi.port, key: soketi.key, userId, instance });
+function open(userId: string, instance: Instance, reauthenticates: boolean, joinConnectionChannel = true): SignedInClient {
+  const client = connectSignedInClient({ host: '127.0.0.1', port: soketi.port, key: soketi.key, userId, instance, joinConnectionChannel });
   if (reauthenticates) {
     void client.ready.then(() => client.pusher.channel('realtime-system')!.bind(REAUTH_REQUIRED_EVENT, () => void client.reauthenticate(instance)));
   }
@@ -64,6 +64,9 @@ describe('rotation, per user', () => {
     const noahClosed = open('noah', a, false);
     const olga = open('olga', a, false);
     const pete = open('pete', b, true);
+    // quinn's clients never join their connection channel: the server cannot tell which is live.
+    const quinnFresh = open('quinn', a, true, false);
+    const quinnStale = open('quinn', b, false, false);
     await Promise.all(clients.map((client) => client.ready));
     // noah closed this tab before the rotation; its record stays in the store (nothing pruned it).
     noahClosed.cut();
@@ -74,21 +77,22 @@ describe('rotation, per user', () => {
     const started = await a.rotation.start({ toKid: 'v2', graceMs: 1500 });
     // Instance A "dies": its deadline timer never fires. Instance B finishes the rotation.
     a.rotation.dispose();
-    expect(started.pending).toBe(6);
+    expect(started.pending).toBe(8);
     await expect(a.rotation.start({ toKid: 'v2' })).rejects.toSatisfy((error: unknown) => isRealtimeError(error, 'invalid_config'));
 
-    await eventually(() => expect([miaFresh, noahFresh, pete].every((client) => client.signins === 2)).toBe(true), 3000);
+    await eventually(() => expect([miaFresh, noahFresh, pete, quinnFresh].every((client) => client.signins === 2)).toBe(true), 3000);
     // Before the deadline, enforcing changes nothing.
     expect(await b.rotation.enforceDeadline()).toMatchObject({ phase: 'announced', closed: 0 });
 
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started.deadline - Date.now()) + 50));
     const done = await b.rotation.enforceDeadline();
     // mia: a live stale tab -> terminated, her re-authenticated tab with it (collateral);
-    // olga: only a stale tab -> terminated; noah: the stale record is a closed tab -> gone, not closed.
-    expect(done).toMatchObject({ phase: 'completed', reauthenticated: 3, closed: 2, gone: 1, collateral: 1, pending: 0 });
+    // olga: only a stale tab -> terminated; noah: the stale record is a closed tab -> gone, not closed;
+    // quinn: like mia, because without the connection channel no stale record can be proven closed.
+    expect(done).toMatchObject({ phase: 'completed', reauthenticated: 4, closed: 3, gone: 1, collateral: 2, pending: 0 });
 
     await eventually(() => {
-      for (const closed of [miaFresh, miaStale, olga]) {
+      for (const closed of [miaFresh, miaStale, olga, quinnFresh, quinnStale]) {
         expect(closed.pusher.connection.state).toBe('disconnected');
         expect(closed.closedNotices).toEqual([expect.objectContaining({ reason: 'reauth_deadline_passed', rotationId: started.id })]);
       }

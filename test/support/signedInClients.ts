@@ -105,6 +105,8 @@ export function connectSignedInClient(options: {
   timeoutMs?: number;
   /** Public channels to join as part of becoming ready. */
   channels?: readonly string[];
+  /** False: behave like a client that does not join its connection channel (default true). */
+  joinConnectionChannel?: boolean;
 }): SignedInClient {
   const { userId, instance } = options;
   let token: string | undefined;
@@ -219,7 +221,8 @@ export function connectSignedInClient(options: {
         const system = client.subscribe(SYSTEM_CHANNEL);
         pusher.channel(SYSTEM_CHANNEL).bind(REAUTH_REQUIRED_EVENT, (data: unknown) => client.reauthNotices.push(data));
         const extra = (options.channels ?? []).map((channel) => client.subscribe(channel));
-        await Promise.all([client.subscribe(await connectionChannelName(userId)), system, ...extra]);
+        const connection = options.joinConnectionChannel === false ? Promise.resolve() : client.subscribe(await connectionChannelName(userId));
+        await Promise.all([connection, system, ...extra]);
       })
       .then(
         () => {

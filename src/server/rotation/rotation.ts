@@ -68,8 +68,9 @@ export interface SecretRotationOptions {
  *   one no-op request, and a client that never joined its connection channel is still closed);
  * - a live re-authenticated connection too: the provider's connection channel is asked which
  *   stale ones are still live; if none, nothing is closed (the stale records were closed tabs);
- *   if one is, security wins: the user is terminated, re-authenticated connections included, and
- *   they are counted as `collateral` (the client reconnects with its fresh credentials).
+ *   if one is (or the channel cannot tell, because the user's clients never joined it), security
+ *   wins: the user is terminated, re-authenticated connections included, and they are counted as
+ *   `collateral` (the client reconnects with its fresh credentials).
  */
 export function createSecretRotation(options: SecretRotationOptions): SecretRotation {
   const { realtime, store, keyring } = options;
@@ -107,6 +108,9 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
     let live: Set<string> | undefined;
     const provider = await realtime.getProvider();
     if (provider.presenceMemberIds) live = new Set(await provider.presenceMemberIds(await connectionChannelName(userId)));
+    // An empty list proves nothing when none of this user's connections was ever seen on the
+    // channel (a client that does not join it): then every record may be live.
+    if (live && live.size === 0 && !records.some((record) => record.seen)) live = undefined;
     const mayBeLive = (socketId: string, record: ConnectionRecord | undefined) =>
       !live || live.has(socketId) || (record !== undefined && !record.seen && now - record.since <= joinGraceMs);
     const bySocket = new Map(records.map((record) => [record.socketId, record]));
