@@ -30,6 +30,8 @@ export interface SecretRotation {
    * schedules `enforceDeadline()` on this instance at the deadline.
    */
   start(options?: StartRotationOptions): Promise<RotationStatus>;
+  /** Broadcasts `reauth_required` again for the running rotation (if start() could not). */
+  announce(): Promise<RotationStatus>;
   /** The given rotation, else the most recent one (running or completed); undefined if none. */
   status(rotationId?: string): Promise<RotationStatus | undefined>;
   /**
@@ -56,6 +58,8 @@ export interface SecretRotationOptions {
    * Default 1,200 ms.
    */
   propagationMs?: number;
+  /** When closing at the deadline fails (provider down), this instance tries again after this long. Default 5 s. */
+  retryMs?: number;
 }
 
 /**
@@ -90,15 +94,38 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
     ...(await store.counts(record.id)),
   });
 
-  const schedule = (deadline: number) => {
+  const retryMs = options.retryMs ?? 5000;
+  const schedule = (at: number) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       enforceDeadline().catch((error: unknown) => {
-        // Nothing awaits a timer: report, and leave the rotation for the next call to finish.
-        console.error('[next-realtime] closing stale connections after the rotation deadline failed', error);
+        // Nothing awaits a timer: report, and try again (the old key stays valid meanwhile).
+        console.error(`[next-realtime] closing stale connections after the rotation deadline failed; retrying in ${retryMs} ms:`, error instanceof Error ? error.message : error);
+        schedule(Date.now() + retryMs);
       });
-    }, Math.max(0, deadline - Date.now()));
+    }, Math.max(0, at - Date.now()));
     timer.unref?.();
+  };
+
+  const announce = async (record: RotationRecord) => {
+    const notice: ReauthRequired = { rotationId: record.id, deadline: record.deadline };
+    // The `realtime:` prefix is reserved for the library, so this goes to the provider directly.
+    const provider = await realtime.getProvider();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await provider.publish({ channels: [SYSTEM_CHANNEL], event: REAUTH_REQUIRED_EVENT, data: notice, json: JSON.stringify(notice) });
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+    throw new RealtimeError(
+      'provider_unavailable',
+      `rotation ${record.id} is running, but reauth_required could not be broadcast; call rotation.announce() before the deadline`,
+      { cause: lastError, retryable: true },
+    );
   };
 
   async function closeUser(rotation: RotationRecord, userId: string, pendingOfUser: ConnectionRef[]) {
@@ -164,8 +191,9 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
     if (failures.length > 0) {
+      await store.releaseClosing(rotation.id);
       // The old keys stay valid: retiring them while stale connections may still be open would
-      // leave those connections unclosable by this rotation. The lock expires; the next call retries.
+      // leave those connections unclosable by this rotation. The next call retries what is left.
       throw new RealtimeError('provider_unavailable', `could not close the connections of ${failures.length} users; retry enforceDeadline()`, {
         cause: failures[0],
         retryable: true,
@@ -209,11 +237,14 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
       const stale = (await store.allConnections()).filter((connection) => fromKids.includes(connection.kid));
       await store.addPending(record.id, stale);
 
-      const notice: ReauthRequired = { rotationId: record.id, deadline: record.deadline };
-      // The `realtime:` prefix is reserved for the library, so this goes to the provider directly.
-      const provider = await realtime.getProvider();
-      await provider.publish({ channels: [SYSTEM_CHANNEL], event: REAUTH_REQUIRED_EVENT, data: notice, json: JSON.stringify(notice) });
       schedule(record.deadline);
+      await announce(record);
+      return describe(record);
+    },
+    async announce() {
+      const record = await store.activeRotation();
+      if (!record) throw new RealtimeError('invalid_config', 'no rotation is running');
+      await announce(record);
       return describe(record);
     },
     async status(rotationId) {

@@ -55,6 +55,7 @@ export function createStateStore(options: StateStoreOptions = {}): StateStore {
     settle: lazy('settle'),
     counts: lazy('counts'),
     claimClosing: lazy('claimClosing'),
+    releaseClosing: lazy('releaseClosing'),
     completeRotation: lazy('completeRotation'),
     async close() {
       if (loading) await (await loading.catch(() => undefined))?.close();

@@ -166,6 +166,10 @@ export function createMemoryStore(): StateStore {
       sets.record.phase = 'closing';
       return true;
     },
+    async releaseClosing(rotationId) {
+      const sets = rotations.get(rotationId);
+      if (sets) sets.closingUntil = 0;
+    },
     async completeRotation(rotationId, completedAt, collateral) {
       const sets = rotations.get(rotationId);
       if (!sets) return;

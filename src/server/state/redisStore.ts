@@ -266,6 +266,9 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
     async claimClosing(rotationId, ttlMs) {
       return (await run.rtClaim(prefix, rotationId, ttlMs)) === 1;
     },
+    async releaseClosing(rotationId) {
+      await redis.del(`${rotationBase(rotationId)}:lock`);
+    },
     async completeRotation(rotationId, completedAt, collateral) {
       await run.rtComplete(prefix, rotationId, completedAt, collateral);
     },

@@ -108,6 +108,8 @@ export interface StateStore {
   counts(rotationId: string): Promise<RotationCounts>;
   /** One instance wins the right to close a rotation's stale connections for `ttlMs`. */
   claimClosing(rotationId: string, ttlMs: number): Promise<boolean>;
+  /** Gives the claim up early (closing failed; another attempt may start at once). */
+  releaseClosing(rotationId: string): Promise<void>;
   /** Retires the rotation's old keys, marks it completed and no longer active. */
   completeRotation(rotationId: string, completedAt: number, collateral: number): Promise<void>;
 
