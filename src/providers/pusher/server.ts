@@ -85,8 +85,9 @@ export function createPusherProtocolServer(options: PusherProtocolServerOptions)
     },
     async terminateUserConnections(userId, reason) {
       // Soketi and Pusher close with 4009 and a fixed text; the event sent just before carries
-      // our reason on the same socket, so it arrives first.
-      if (reason) await send(() => pusher.sendToUser(userId, CONNECTION_CLOSED_EVENT, JSON.stringify(reason)));
+      // our reason on the same socket, so it arrives first. It is only an explanation: if it
+      // cannot be sent, the connections are still closed.
+      if (reason) await send(() => pusher.sendToUser(userId, CONNECTION_CLOSED_EVENT, JSON.stringify(reason))).catch(() => undefined);
       await send(() => pusher.terminateUserConnections(userId));
     },
     async presenceMemberIds(channel) {
