@@ -614,6 +614,10 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       if (!entry) return Promise.reject(new RealtimeError('invalid_channel', `not subscribed to ${channel}`));
       if (entry.status === 'subscribed') return Promise.resolve();
       if (entry.status === 'failed') return Promise.reject(entry.error);
+      // A client stopped on an error will not subscribe anything until connect() is called.
+      if (phase === 'stopped' && (state === 'failed' || state === 'auth_failed')) {
+        return Promise.reject(lastError ?? new RealtimeError('closed', `the client is in state ${state}`));
+      }
       return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
     },
     subscriptionStatus(channel) {

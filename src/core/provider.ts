@@ -122,8 +122,17 @@ export interface TransportAuth {
  */
 export interface ClientTransport {
   readonly socketId: string | undefined;
+  /** Opens one connection. Called by src/client after it fetched a fresh token. */
   connect(): void;
+  /** Closes the connection and stops the SDK's own retrying; events after this are ignored. */
   disconnect(): void;
+  /**
+   * State changes as src/client reads them (it owns reconnecting; a transport never retries):
+   * `connecting`; `connected`; `reconnecting` = the connection was lost or this attempt failed
+   * and the SDK was stopped, the client will connect() again after a jittered backoff;
+   * `disconnected` with an error = the server closed it deliberately (logout), stay closed;
+   * `failed` = no retry can help (configuration; a 401/403 error becomes `auth_failed`).
+   */
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
   subscribe(channel: string, callbacks: TransportChannelCallbacks): void;
   unsubscribe(channel: string): void;

@@ -215,6 +215,19 @@ describe('reconnect after a Soketi restart', () => {
   }, 40_000);
 });
 
+describe('refusals that no reconnect can fix', () => {
+  it('an unknown app key (close code 4001) fails without retrying', async () => {
+    const client = createRealtimeClient({ provider: 'soketi', key: 'no-such-key', host: soketi.host, port: soketi.port, tokenEndpoint: false, reconnect: { baseMs: 10 } });
+    clients.push(client);
+    const retries = record(client, 'reconnect_scheduled');
+    await expect(client.connect()).rejects.toMatchObject({ code: 'closed', details: { closeCode: 4001 } });
+    expect(client.state).toBe('failed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(retries).toEqual([]);
+    expect(client.state).toBe('failed');
+  });
+});
+
 describe('reauth_required on the system channel', () => {
   it('re-authenticates in place with a new token: same socket, subscriptions and presence kept, completion reported', async () => {
     const alice = makeClient('alice-r', { baseMs: 200 });

@@ -193,11 +193,17 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
           wantOpen = false;
           emit('failed', new RealtimeError('not_supported', 'pusher-js found no transport it can use here'));
           return;
-        case 'disconnected':
+        case 'disconnected': {
           // pusher-js disconnected by itself: the server refused the connection (4000-4099).
+          // 4009 is a deliberate close (terminate_connections, i.e. logout): stay closed. The
+          // others (unknown app key 4001, app disabled 4003, over quota 4004...) are
+          // configuration problems no reconnect can fix.
           wantOpen = false;
-          emit('disconnected', lastCloseError ?? new RealtimeError('closed', 'the server closed the connection'));
+          const error = lastCloseError ?? new RealtimeError('closed', 'the server closed the connection');
+          const closeCode = (error.details as { closeCode?: number } | undefined)?.closeCode;
+          emit(closeCode === undefined || closeCode === 4009 ? 'disconnected' : 'failed', error);
           return;
+        }
       }
     });
     for (const name of channels.keys()) bindChannel(client, name);
