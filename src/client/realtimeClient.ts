@@ -18,11 +18,10 @@ import { loadClientTransport } from './loadTransport.js';
 import { clientOptionsFromEnv, type ClientOptions } from './options.js';
 
 /**
- * The client's connection state: the transports' states plus `auth_failed`, which only the
- * client decides (the token endpoint or user authentication answered 401/403: the user must log
- * in again; nothing is retried until `connect()` is called).
+ * `auth_failed` is decided here only: the token endpoint or user authentication answered
+ * 401/403; the user must log in again, and nothing is retried until `connect()` is called.
  */
-export type ConnectionState = TransportConnectionState | 'auth_failed';
+export type ConnectionState = TransportConnectionState;
 
 export interface EventMeta {
   channel: string;
@@ -153,7 +152,13 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   const stateListeners = new Set<(state: ConnectionState, error?: Error) => void>();
   const eventListeners = new Map<keyof RealtimeClientEvents, Set<(payload: any) => void>>();
   const fetcher = tokenFetcherFor(options);
-  const credentials = fetcher ? new CredentialStore(fetcher, () => [...channels.keys()]) : undefined;
+  const credentials = fetcher
+    ? new CredentialStore(
+        fetcher,
+        () => [...channels.keys()],
+        () => (phase === 'connected' ? transport?.socketId : undefined),
+      )
+    : undefined;
 
   let state: ConnectionState = 'idle';
   let lastError: Error | undefined;

@@ -70,14 +70,18 @@ export interface ServerProvider {
   close(): Promise<void>;
 }
 
-/** Connection states, the same on every provider. */
+/**
+ * Connection states, the same on every provider. `auth_failed` is set by src/client only (the
+ * token endpoint or user authentication answered 401/403: the user must log in again).
+ */
 export type ConnectionState =
   | 'idle'
   | 'connecting'
   | 'connected'
   | 'reconnecting'
   | 'disconnected'
-  | 'failed';
+  | 'failed'
+  | 'auth_failed';
 
 export interface IncomingEvent {
   channel: string;
@@ -107,7 +111,11 @@ export type UserAuthenticator = (request: { socketId: string; token?: string | u
  * Called before every connect and reconnect; `channels` are the channels the client wants, so a
  * token-based provider can be granted exactly those.
  */
-export type TokenFetcher = (request: { channels: readonly string[] }) => Promise<ClientToken>;
+export type TokenFetcher = (request: {
+  channels: readonly string[];
+  /** Set when the token is for re-authenticating a live connection (rotation records it). */
+  socketId?: string | undefined;
+}) => Promise<ClientToken>;
 
 /** What `src/client` hands every transport factory. */
 export interface TransportAuth {

@@ -275,6 +275,10 @@ describe('reauth_required on the system channel', () => {
     expect(disconnects).toEqual([]);
     const newTokens = auth.tokensFor('alice-r').filter((issue) => issue.jti !== oldToken!.jti);
     expect(newTokens).toHaveLength(1);
+    // The token request names the live connection and the channels it holds.
+    expect(newTokens[0]!.socketId).toBe(socketId);
+    expect(newTokens[0]!.channels.sort()).toEqual([presenceChannel, privateChannel, SYSTEM_CHANNEL].sort());
+    expect(oldToken!.socketId).toBeNull();
     const reauthCalls = auth.calls.filter((call) => call.socketId === socketId && call.jti === newTokens[0]!.jti);
     expect(reauthCalls.map((call) => `${call.kind}:${call.channel ?? ''}`).sort()).toEqual([
       `auth:${presenceChannel}`,
