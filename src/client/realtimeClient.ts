@@ -329,13 +329,26 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         setState('connected');
         return;
       case 'reconnecting':
+        if (isRealtimeError(error, 'token_expired')) {
+          // A token-based SDK (Ably) renews an expired token in place, fetching a fresh one through
+          // fetchToken and resuming the same connection (no message lost): let it, within the
+          // connect timeout, instead of closing and starting over.
+          clearTimeout(connectTimer);
+          phase = 'connecting';
+          const renewing = ++generation;
+          setState('reconnecting', error);
+          connectTimer = setTimeout(() => {
+            if (renewing === generation && phase === 'connecting') retryLater(error);
+          }, reconnect.connectTimeoutMs);
+          return;
+        }
         retryLater(error);
         return;
       case 'disconnected':
         // Without an error this is the late echo of a close the client asked for earlier.
         if (!error && phase === 'connecting') return;
-        if (error && isTerminalAuthError(error)) authFailed(error);
-        else stop('disconnected', error);
+        // The server closed this connection on purpose (logout, rotation deadline): stay closed.
+        stop('disconnected', error);
         return;
       case 'failed':
         if (error && isTerminalAuthError(error)) authFailed(error);
