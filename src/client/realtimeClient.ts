@@ -329,6 +329,9 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         setState('connected');
         return;
       case 'reconnecting':
+        // Without an error, while an attempt is under way, this is the SDK saying "connecting
+        // again" (Ably after a previous connection); the attempt itself is still running.
+        if (!error && phase === 'connecting') return;
         if (isRealtimeError(error, 'token_expired')) {
           // A token-based SDK (Ably) renews an expired token in place, fetching a fresh one through
           // fetchToken and resuming the same connection (no message lost): let it, within the
