@@ -22,6 +22,7 @@ export default defineConfig({
     'server/index': 'src/server/index.ts',
     'client/index': 'src/client/index.ts',
     'react/index': 'src/client/react/index.ts',
+    'next/index': 'src/next/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],
