@@ -303,10 +303,31 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     loaded.connect();
   };
 
+  /**
+   * Browsers: when the device comes back online, a client waiting out a long backoff window
+   * tries again within the first window (still jittered: a whole office's Wi-Fi comes back at once).
+   */
+  let watchingNetwork = false;
+  const watchNetwork = () => {
+    if (watchingNetwork) return;
+    watchingNetwork = true;
+    const page = (globalThis as { window?: { addEventListener?(type: string, listener: () => void): void } }).window;
+    page?.addEventListener?.('online', () => {
+      if (phase !== 'waiting') return;
+      clearTimeout(retryTimer);
+      const scheduled = ++generation;
+      attempt = 0;
+      retryTimer = setTimeout(() => {
+        if (scheduled === generation) void beginAttempt();
+      }, fullJitterDelay(0, { baseMs: Math.min(reconnect.baseMs, 1000), capMs: reconnect.capMs }));
+    });
+  };
+
   const start = () => {
     if (phase !== 'stopped') return;
     attempt = 0;
     phase = 'connecting';
+    watchNetwork();
     if (options.systemEvents !== false && !systemSubscription) {
       systemSubscription = addHandler(SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, (data) => onReauthRequired(data as ReauthRequired));
     }
