@@ -112,6 +112,16 @@ interface ChannelEntry {
   error?: Error | undefined;
   waiters: Array<{ resolve(): void; reject(error: Error): void }>;
   leaveTimer?: ReturnType<typeof setTimeout> | undefined;
+  /** A retryable authorization failure (network, 5xx) is tried again with backoff. */
+  retryTimer?: ReturnType<typeof setTimeout> | undefined;
+  failedAttempts: number;
+}
+
+/** A channel refusal worth retrying: the auth endpoint or network failed, not the policy. */
+function isRetryableSubscriptionError(error: Error): boolean {
+  if (isTerminalAuthError(error)) return false;
+  if (isRealtimeError(error)) return error.retryable || (error.status !== undefined && error.status >= 500);
+  return false;
 }
 
 function referenceCount(entry: ChannelEntry): number {
@@ -461,6 +471,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       },
       onSubscribed: () => {
         if (!current()) return;
+        entry.failedAttempts = 0;
         entry.status = 'subscribed';
         entry.error = undefined;
         settle(entry);
@@ -473,6 +484,20 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         entry.error = error;
         settle(entry);
         emit('subscription_error', { channel: entry.name, error });
+        // The provider SDKs give up on a channel whose authorization failed; when the failure was
+        // the network's or the server's (not the policy's), try again with the same backoff.
+        if (isRetryableSubscriptionError(error) && entry.failedAttempts < reconnect.maxAttempts) {
+          clearTimeout(entry.retryTimer);
+          const delayMs = fullJitterDelay(entry.failedAttempts++, reconnect);
+          entry.retryTimer = setTimeout(() => {
+            entry.retryTimer = undefined;
+            if (current() && entry.status === 'failed' && phase === 'connected' && transport) {
+              entry.status = 'pending';
+              entry.error = undefined;
+              attach(transport, entry);
+            }
+          }, delayMs);
+        }
       },
       onMemberAdded: (member) => {
         if (current()) notifyPresence(entry, 'member_added', member);
@@ -491,7 +516,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       entry.leaveTimer = undefined;
       return entry;
     }
-    entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [] };
+    entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [], failedAttempts: 0 };
     channels.set(channel, entry);
     if (transport) attach(transport, entry);
     return entry;
@@ -507,6 +532,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       entry.leaveTimer = undefined;
       if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry) return;
       channels.delete(entry.name);
+      clearTimeout(entry.retryTimer);
       transport?.unsubscribe(entry.name);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(new RealtimeError('closed', `unsubscribed from ${entry.name}`));
     }, 0);
