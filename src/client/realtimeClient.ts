@@ -189,7 +189,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   };
 
   const setState = (next: ConnectionState, error?: Error) => {
-    lastError = next === 'connected' ? undefined : error ?? lastError;
+    // A fresh start forgets the old error; 'reconnecting' without a new one keeps the cause.
+    lastError = next === 'connected' || next === 'connecting' ? error : error ?? lastError;
     if (next === state) return;
     state = next;
     for (const listener of [...stateListeners]) safely(() => listener(next, error));
