@@ -1,5 +1,5 @@
+import { RealtimeError } from '../core/errors.js';
 import type { ClientTransport, TransportAuth } from '../core/provider.js';
-import { defaultTokenFetcher } from './authRequests.js';
 import type { ClientOptions } from './options.js';
 
 /** Loads only the chosen provider's browser SDK (a dynamic import keeps the others out of the bundle). */
@@ -27,8 +27,14 @@ export async function loadClientTransport(options: ClientOptions, auth: Transpor
     case 'memory':
       return (await import('../providers/memory/client.js')).createMemoryTransport({ hub: options.hub, authorizeChannel: auth.authorizeChannel, authenticateUser: auth.authenticateUser });
     case 'ably':
+      // On Ably the token IS the connection credential: without a source there is no connection.
+      if (!auth.fetchToken) {
+        throw new RealtimeError('invalid_config', 'the ably client needs tokens: remove `tokenEndpoint: false` or pass `getCredentials`', {
+          provider: 'ably',
+        });
+      }
       return (await import('../providers/ably/client.js')).createAblyTransport({
-        fetchToken: auth.fetchToken ?? defaultTokenFetcher(options),
+        fetchToken: auth.fetchToken,
         endpoint: options.endpoint,
         port: options.port,
         tls: options.tls,

@@ -1,3 +1,4 @@
+import { SYSTEM_CHANNEL } from '../../src/core/systemEvents.js';
 import { Realtime, type ErrorInfo } from 'ably';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
@@ -340,7 +341,8 @@ describe('client credentials', () => {
     clients.push(refused);
     const failed = await failure(refused.connect());
     expect(failed.code).toBe('unauthorized');
-    expect(refused.state).toBe('failed');
+    // A refused credential is terminal: the client stops and tells the app (auth_failed).
+    expect(refused.state).toBe('auth_failed');
 
     let attempts = 0;
     const flaky = createRealtimeClient({
@@ -386,8 +388,9 @@ describe('client credentials', () => {
     await reader.whenSubscribed(second);
     expect(connectionOf(reader.socketId)?.id).toBe(connection.id);
     expect(connection.tokens).toHaveLength(2);
-    expect([...calls.at(-1)!].sort()).toEqual([first, second].sort());
-    expect(Object.keys(connection.identity.capability).sort()).toEqual([first, second].sort());
+    // Every token also covers the library's system channel (secret rotation notices).
+    expect([...calls.at(-1)!].sort()).toEqual([first, second, SYSTEM_CHANNEL].sort());
+    expect(Object.keys(connection.identity.capability).sort()).toEqual([first, second, SYSTEM_CHANNEL].sort());
     await realtime.publish(second, 'e', 'granted');
     expect(await inbox.waitFor(1)).toEqual(['granted']);
   });

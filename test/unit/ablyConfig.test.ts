@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultTokenFetcher } from '../../src/client/authRequests.js';
+import { tokenFetcherFor } from '../../src/client/credentials.js';
 import { clientOptionsFromEnv } from '../../src/client/options.js';
 import { loadConfigFromEnv } from '../../src/core/config.js';
 import { isRealtimeError } from '../../src/core/errors.js';
@@ -39,20 +39,20 @@ describe('Ably configuration', () => {
 describe('default token fetcher', () => {
   it('GETs the token endpoint with one channel parameter per channel', async () => {
     const requests: string[] = [];
-    const fetcher = defaultTokenFetcher({
+    const fetcher = tokenFetcherFor({
       provider: 'ably',
       tokenEndpoint: '/api/realtime/token',
       fetch: (async (url: string) => {
         requests.push(url);
         return Response.json({ token: 'jwt', expiresAt: 123, provider: 'ably' });
       }) as typeof fetch,
-    });
+    })!;
     expect(await fetcher({ channels: ['a,b', 'private-c'] })).toEqual({ token: 'jwt', expiresAt: 123 });
     expect(requests).toEqual(['/api/realtime/token?channel=a%2Cb&channel=private-c']);
   });
 
   it('maps a refusal to its code', async () => {
-    const fetcher = defaultTokenFetcher({ provider: 'ably', fetch: (async () => new Response('{}', { status: 401 })) as unknown as typeof fetch });
+    const fetcher = tokenFetcherFor({ provider: 'ably', fetch: (async () => new Response('{}', { status: 401 })) as unknown as typeof fetch })!;
     const error = await fetcher({ channels: [] }).catch((caught: unknown) => caught);
     expect(isRealtimeError(error, 'unauthorized')).toBe(true);
   });

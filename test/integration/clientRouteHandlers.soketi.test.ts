@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
+import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
+import { defineChannels } from '../../src/index.js';
+import { createRealtimeHandlers } from '../../src/next/index.js';
+import { createConnectionControl, createRealtime, type ConnectionControl, type Realtime } from '../../src/server/index.js';
+import { createMemoryStore } from '../../src/server/state/index.js';
+import { connectionChannelName } from '../../src/core/systemEvents.js';
+import { collect, eventually, waitForState } from '../support/events.js';
+
+/**
+ * The credentials contract end to end: the library's client, with its defaults (relative
+ * endpoints, tokens on, connection channel), against the library's own route handlers wired with
+ * connection control (limits, rotation) as the README shows, and a real Soketi that restarts.
+ * The client's fetch goes straight into the handlers; every request is recorded.
+ */
+interface User {
+  id: string;
+  name: string;
+}
+const sessions = new Map<string, User>([
+  ['s-alice', { id: 'alice', name: 'Alice' }],
+  ['s-carol', { id: 'carol', name: 'Carol' }],
+  ['s-dave', { id: 'dave', name: 'Dave' }],
+  ['s-erin', { id: 'erin', name: 'Erin' }],
+]);
+const channels = defineChannels({
+  'private-orders.{id}': (user: User) => user.id === 'alice' || user.id === 'carol',
+  'presence-room.{id}': (user: User) => ({ id: user.id, info: { name: user.name } }),
+});
+
+interface Recorded {
+  user: string;
+  method: string;
+  path: string;
+  channel: string | undefined;
+  bearer: string | undefined;
+  status: number;
+  token?: string;
+  at: number;
+}
+
+let soketi: SoketiProcess;
+let realtime: Realtime;
+let control: ConnectionControl;
+const requests: Recorded[] = [];
+const clients: RealtimeClient[] = [];
+
+beforeAll(async () => {
+  soketi = await startSoketi({ quiet: true });
+  realtime = createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port });
+  control = newControl();
+});
+
+/** Connection control over a fresh store: each test starts with no recorded connections. */
+function newControl(): ConnectionControl {
+  return createConnectionControl({
+    realtime,
+    tokenSecrets: 'old:client-test-old-secret-0123456789,new:client-test-new-secret-0123456789',
+    store: createMemoryStore(),
+    refreshMs: 200,
+  });
+}
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  control?.dispose();
+  await realtime?.close();
+  await soketi?.stop();
+});
+
+const handlers = () =>
+  createRealtimeHandlers<User>({
+    realtime,
+    channels,
+    getUser: (request) => sessions.get(/session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? '') ?? null,
+    userFromToken: (claims) => [...sessions.values()].find((user) => user.id === claims.sub) ?? null,
+    // Connection control as the README wires it: limits, rotation, the connection channel.
+    tokenSecrets: control.keyring,
+    hooks: control.hooks,
+  });
+
+function browser(session: string, user: string, extra: { systemEvents?: boolean } = {}): RealtimeClient {
+  const app = handlers();
+  const routeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(new URL(String(input), 'http://app.test'), init);
+    const response = request.method === 'GET' ? await app.GET(request.clone()) : await app.POST(request.clone());
+    const entry: Recorded = {
+      user,
+      method: request.method,
+      path: new URL(request.url).pathname,
+      channel: request.method === 'POST' ? (new URLSearchParams(await request.clone().text()).get('channel_name') ?? undefined) : undefined,
+      bearer: /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1],
+      status: response.status,
+      at: Date.now(),
+    };
+    if (entry.path.endsWith('/token') && response.ok) entry.token = ((await response.clone().json()) as { token: string }).token;
+    requests.push(entry);
+    return response;
+  }) as typeof fetch;
+  const client = createRealtimeClient({
+    provider: 'soketi',
+    key: soketi.key,
+    host: soketi.host,
+    port: soketi.port,
+    signIn: true,
+    fetch: routeFetch,
+    headers: { cookie: `session=${session}` },
+    reconnect: { baseMs: 300, capMs: 1000 },
+    reauthSpreadMs: 500,
+    ...extra,
+  });
+  clients.push(client);
+  return client;
+}
+
+describe('client + route handlers + connection control, on a real Soketi', () => {
+  it('each connect fetches a token from /token and sends it as Bearer to /auth and /user-auth; a logged-out user ends in auth_failed', async () => {
+    const alice = browser('s-alice', 'alice');
+    const carol = browser('s-carol', 'carol');
+    const orders = collect(alice, 'private-orders.1', 'paid');
+    alice.onPresence('presence-room.1', () => {});
+    carol.subscribe('private-orders.2', 'paid', () => {});
+    await Promise.all([alice.whenSubscribed('private-orders.1'), alice.whenSubscribed('presence-room.1'), carol.whenSubscribed('private-orders.2')]);
+    await eventually(() => expect(requests.filter((r) => r.user === 'alice' && r.path.endsWith('/user-auth'))).toHaveLength(1));
+    // After signing in, the client joined alice's connection channel (signed by the connection hooks).
+    const aliceConnections = await connectionChannelName('alice');
+    await eventually(() => expect(alice.subscriptionStatus(aliceConnections)).toBe('subscribed'));
+
+    const firstToken = requests.find((r) => r.user === 'alice' && r.path.endsWith('/token'))!.token!;
+    for (const request of requests.filter((r) => r.user === 'alice' && r.method === 'POST')) {
+      expect(request.bearer).toBe(firstToken);
+      expect(request.status).toBe(200);
+    }
+
+    // Carol logs out (her session ends) while Soketi restarts.
+    sessions.delete('s-carol');
+    const port = soketi.port;
+    const stoppedAt = Date.now();
+    await soketi.stop();
+    soketi = await startSoketi({ port, quiet: true });
+
+    await waitForState(carol, 'auth_failed', 20_000);
+    await eventually(() => expect(alice.subscriptionStatus('private-orders.1')).toBe('subscribed'), 20_000);
+    await alice.whenSubscribed('presence-room.1');
+    await eventually(() => expect(requests.filter((r) => r.user === 'alice' && r.at >= stoppedAt && r.path.endsWith('/user-auth'))).toHaveLength(1));
+
+    const after = requests.filter((r) => r.user === 'alice' && r.at >= stoppedAt);
+    const newTokens = after.filter((r) => r.path.endsWith('/token') && r.status === 200).map((r) => r.token);
+    expect(newTokens.length).toBeGreaterThanOrEqual(1);
+    expect(newTokens).not.toContain(firstToken);
+    const posts = after.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => `${r.path}:${r.channel ?? ''}`).sort()).toEqual(
+      [
+        `/api/realtime/auth:${await connectionChannelName('alice')}`,
+        '/api/realtime/auth:presence-room.1',
+        '/api/realtime/auth:private-orders.1',
+        '/api/realtime/user-auth:',
+      ].sort(),
+    );
+    // The connection channel shows the server which of alice's connections are alive.
+    const provider = await realtime.getProvider();
+    await eventually(async () => expect(await provider.presenceMemberIds!(aliceConnections)).toEqual([alice.socketId]));
+    expect((await control.guard.liveConnections('alice')).map((record) => record.socketId)).toContain(alice.socketId);
+    for (const post of posts) {
+      expect(post.bearer).toBe(newTokens.at(-1));
+      expect(post.status).toBe(200);
+    }
+    // Carol's token request was refused (401) and nothing was retried after that.
+    const carolAfter = requests.filter((r) => r.user === 'carol' && r.at >= stoppedAt);
+    expect(carolAfter.at(-1)).toMatchObject({ path: '/api/realtime/token', status: 401 });
+    expect(carolAfter.filter((r) => r.method === 'POST')).toEqual([]);
+    const carolCount = carolAfter.length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(requests.filter((r) => r.user === 'carol' && r.at >= stoppedAt)).toHaveLength(carolCount);
+
+    await realtime.publish('private-orders.1', 'paid', { order: 1 });
+    expect(await orders.waitFor(1)).toEqual([{ order: 1 }]);
+  }, 60_000);
+
+  it('secret rotation: the client re-authenticates in place and is kept; one that does not is closed at the deadline and told why', async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    control.dispose();
+    control = newControl();
+    const dave = browser('s-dave', 'dave');
+    // A client that never hears reauth_required (an old version of an app, say).
+    const erin = browser('s-erin', 'erin', { systemEvents: false });
+    const reauthenticated = new Promise((resolve) => dave.on('reauthenticated', resolve));
+    const room = collect(dave, 'presence-room.2', 'news');
+    erin.onPresence('presence-room.2', () => {});
+    for (const [client, user] of [[dave, 'dave'], [erin, 'erin']] as const) {
+      const name = await connectionChannelName(user);
+      await eventually(() => expect(client.subscriptionStatus(name)).toBe('subscribed'));
+    }
+    await dave.whenSubscribed('presence-room.2');
+    const daveSocket = dave.socketId;
+    const daveStates: string[] = [];
+    dave.onStateChange((state) => daveStates.push(state));
+
+    const started = await control.rotation.start({ toKid: 'new', graceMs: 2500 });
+    expect(started.pending).toBe(2);
+    expect(await reauthenticated).toEqual({ rotationId: started.id });
+    // The re-authentication used a token signed by the new key, on the same socket.
+    const reauthSignin = requests.filter((r) => r.user === 'dave' && r.path.endsWith('/user-auth')).at(-1)!;
+    expect(JSON.parse(Buffer.from(reauthSignin.bearer!.split('.')[0]!, 'base64url').toString()).kid).toBe('new');
+
+    await waitForState(erin, 'disconnected', 15_000);
+    expect(erin.error).toMatchObject({ code: 'closed', details: { closeCode: 4009, reason: 'reauth_deadline_passed', rotationId: started.id } });
+    await eventually(async () => expect((await control.rotation.status(started.id))?.phase).toBe('completed'), 10_000);
+    const finished = (await control.rotation.status(started.id))!;
+    expect(finished).toMatchObject({ pending: 0, reauthenticated: 1, closed: 1, collateral: 0 });
+
+    // Dave never noticed: same connection, still receiving.
+    expect(dave.state).toBe('connected');
+    expect(dave.socketId).toBe(daveSocket);
+    expect(daveStates).toEqual([]);
+    await realtime.publish('presence-room.2', 'news', 'after rotation');
+    expect(await room.waitFor(1)).toEqual(['after rotation']);
+  }, 40_000);
+});
