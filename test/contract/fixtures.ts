@@ -32,7 +32,7 @@ export interface ContractFixture {
 let userCounter = 0;
 
 /** Clients authorise through the server's provider directly: the same signatures the route handlers return. */
-function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => RealtimeClient) {
+export function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => RealtimeClient) {
   return (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
     make({
       signIn: true,
@@ -44,10 +44,10 @@ function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => Realtime
     });
 }
 
-type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'>;
+export type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'>;
 
 /** A "server" that signs with the wrong secret: the right app key, a signature of zeros. */
-function forgedPusherSignature(appKey: string): NonNullable<AuthOptions['authorizeChannel']> {
+export function forgedPusherSignature(appKey: string): NonNullable<AuthOptions['authorizeChannel']> {
   return async () => ({ auth: `${appKey}:${'0'.repeat(64)}` });
 }
 
