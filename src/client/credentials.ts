@@ -1,4 +1,5 @@
-import { isRealtimeError, RealtimeError, type RealtimeErrorCode } from '../core/errors.js';
+import { isRealtimeError, RealtimeError } from '../core/errors.js';
+import { errorCodeForStatus, requestAppEndpoint } from './authRequests.js';
 import type { ClientToken, TokenFetcher } from '../core/provider.js';
 import type { TokenResponse } from '../core/systemEvents.js';
 import type { ClientOptions } from './options.js';
@@ -12,15 +13,6 @@ import type { ClientOptions } from './options.js';
 
 /** A token is treated as expired this long before its `expiresAt`, so it never expires in flight. */
 export const TOKEN_EXPIRY_MARGIN_MS = 5_000;
-
-/** The `RealtimeError` code for an HTTP status from the app's own endpoints. */
-export function errorCodeForStatus(status: number): RealtimeErrorCode {
-  if (status === 401) return 'unauthorized';
-  if (status === 403) return 'forbidden';
-  if (status === 429) return 'rate_limited';
-  if (status >= 500) return 'provider_unavailable';
-  return 'provider_rejected';
-}
 
 /**
  * Terminal: the user is not (or no longer) allowed to connect. Retrying cannot help; the app
@@ -68,10 +60,6 @@ export function resolveEndpoint(url: string, customFetch = false): string {
   return new URL(url, base).toString();
 }
 
-async function extraHeaders(options: ClientOptions): Promise<Record<string, string>> {
-  return typeof options.headers === 'function' ? await options.headers() : options.headers ?? {};
-}
-
 /**
  * The default credential source: `GET tokenEndpoint?channel=a&channel=b` answering
  * `TokenResponse` JSON. Cookies go along (same origin), so the app's session decides who the
@@ -79,36 +67,17 @@ async function extraHeaders(options: ClientOptions): Promise<Record<string, stri
  */
 export function httpTokenFetcher(options: ClientOptions, endpoint: string): TokenFetcher {
   return async ({ channels, socketId }) => {
-    const doFetch = options.fetch ?? globalThis.fetch;
     const query = new URLSearchParams(channels.map((channel) => ['channel', channel]));
     if (socketId) query.set('socket_id', socketId);
     const base = resolveEndpoint(endpoint, Boolean(options.fetch));
     const search = query.toString();
     const url = search ? `${base}${base.includes('?') ? '&' : '?'}${search}` : base;
-    let response: Response;
-    try {
-      response = await doFetch(url, {
-        method: 'GET',
-        headers: { accept: 'application/json', ...(await extraHeaders(options)) },
-        credentials: 'same-origin',
-        cache: 'no-store',
-      });
-    } catch (error) {
-      throw new RealtimeError('provider_unavailable', `token request to ${endpoint} failed: ${(error as Error).message}`, {
-        retryable: true,
-        cause: error,
-      });
-    }
-    if (!response.ok) {
-      let message = `token request to ${endpoint} answered ${response.status}`;
-      try {
-        const body = (await response.json()) as { error?: { message?: string } };
-        if (body?.error?.message) message += `: ${body.error.message}`;
-      } catch {
-        // Not our JSON (a proxy's error page); the status says enough.
-      }
-      throw new RealtimeError(errorCodeForStatus(response.status), message, { status: response.status });
-    }
+    const response = await requestAppEndpoint(
+      options,
+      url,
+      { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store' },
+      'token',
+    );
     let body: Partial<TokenResponse>;
     try {
       body = (await response.json()) as Partial<TokenResponse>;

@@ -225,14 +225,19 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     }
   };
 
-  /** Stops for good (until `connect()`): `failed`, `auth_failed`, or a close the server asked for. */
-  const stop = (next: 'failed' | 'auth_failed' | 'disconnected', error: Error | undefined) => {
+  /** Ends the current connection and every pending retry; later callbacks of it are ignored. */
+  const halt = () => {
     clearTimers();
     clearTimeout(reauthTimer);
     generation += 1;
     phase = 'stopped';
     transport?.disconnect();
     markChannelsPending();
+  };
+
+  /** Stops for good (until `connect()`): `failed`, `auth_failed`, or a close the server asked for. */
+  const stop = (next: 'failed' | 'auth_failed' | 'disconnected', error: Error | undefined) => {
+    halt();
     setState(next, error);
     if (error) rejectWaiters(error);
   };
@@ -687,12 +692,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       return connected;
     },
     disconnect() {
-      clearTimers();
-      clearTimeout(reauthTimer);
-      generation += 1;
-      phase = 'stopped';
-      transport?.disconnect();
-      markChannelsPending();
+      halt();
       if (state === 'connecting' || state === 'connected' || state === 'reconnecting') setState('disconnected');
     },
     subscribe(channel, event, handler) {
