@@ -1,5 +1,5 @@
 // `npm run bench`: the library next to the raw provider SDK, in one run, on a local Soketi.
-// Each scenario alternates library and raw rounds (ABAB...) and reports the median of each side
+// Each scenario alternates library and raw rounds (AB BA AB ...) and reports the median of each side
 // and their ratio, because on a shared 2-core machine absolute numbers drift between runs while
 // the ratio of interleaved rounds stays meaningful.
 import { Agent } from 'node:http';
@@ -8,6 +8,8 @@ import PusherJs from 'pusher-js';
 import { startSoketi } from '../scripts/soketiProcess.mjs';
 import { createRealtime } from '../dist/server/index.js';
 import { createRealtimeClient } from '../dist/client/index.js';
+import { defineChannels } from '../dist/index.js';
+import { createRealtimeFetchHandler } from '../dist/next/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const only = process.env.BENCH_ONLY?.split(',');
@@ -36,8 +38,14 @@ async function compare(name, unit, library, raw, { lowerIsBetter = false } = {})
   await library(); // warm-up both sides (JIT, keep-alive sockets)
   await raw();
   for (let round = 0; round < ROUNDS; round++) {
-    lib.push(await library());
-    sdk.push(await raw());
+    // Alternate who goes first, so neither side always runs on a machine the other just warmed.
+    if (round % 2 === 0) {
+      lib.push(await library());
+      sdk.push(await raw());
+    } else {
+      sdk.push(await raw());
+      lib.push(await library());
+    }
   }
   const result = { name, unit, library: median(lib), raw: median(sdk) };
   // ratio > 1 means the library is slower than the raw SDK by that factor.
@@ -99,6 +107,33 @@ results.push(
   ),
 );
 
+// 3b. The /auth endpoint as an app serves it: Request in, Response out. The library (form
+// parsing, session lookup, channel policy, validation, signing) against the smallest handler an
+// app could write by hand around the SDK (form parsing and signing only, no policy).
+const policy = defineChannels({ 'private-orders.{orderId}': (user, { orderId }) => orderId === '1' || user.id === 'admin' });
+const authHandler = createRealtimeFetchHandler({
+  realtime,
+  channels: policy,
+  getUser: async () => ({ id: 'u1' }),
+  tokenSecrets: 'bench:bench-secret-bench-secret',
+});
+const authRequest = (i) =>
+  new Request('http://app.local/api/realtime/auth', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `socket_id=${i}.1&channel_name=private-orders.1`,
+  });
+const handWritten = async (request) => {
+  const form = await request.formData();
+  return Response.json(rawKeepAlive.authorizeChannel(String(form.get('socket_id')), String(form.get('channel_name'))));
+};
+results.push(
+  await compare('POST /auth handler (vs hand-written SDK handler, no policy)', 'req/s',
+    () => rate(5000, async (i) => { const response = await authHandler(authRequest(i), 'auth'); if (response.status !== 200) throw new Error(await response.text()); await response.json(); }),
+    () => rate(5000, async (i) => { const response = await handWritten(authRequest(i)); await response.json(); }),
+  ),
+);
+
 // 4. End to end: publish -> subscriber callback, library client vs raw pusher-js.
 async function roundTrips(publish, setHandler, count) {
   const latencies = [];
@@ -113,7 +148,7 @@ async function roundTrips(publish, setHandler, count) {
   }
   return latencies;
 }
-const libClient = createRealtimeClient({ provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port });
+const libClient = createRealtimeClient({ provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port, tokenEndpoint: false });
 const rawClient = new PusherJs(soketi.key, { cluster: 'mt1', wsHost: soketi.host, wsPort: soketi.port, forceTLS: false, enabledTransports: ['ws'], disableStats: true });
 let libHandler;
 let rawHandler;
