@@ -101,13 +101,18 @@ export function httpTokenFetcher(options: ClientOptions, endpoint: string): Toke
     }
     if (!response.ok) {
       let message = `token request to ${endpoint} answered ${response.status}`;
+      let code = errorCodeForStatus(response.status);
       try {
-        const body = (await response.json()) as { error?: { message?: string } };
+        const body = (await response.json()) as { error?: { message?: string; code?: unknown } };
         if (body?.error?.message) message += `: ${body.error.message}`;
+        // The route handlers' own code says more than the status (429: too_many_connections, not
+        // a rate limit); a code this library does not know is ignored.
+        const named = body?.error?.code;
+        if (response.status === 429 && named === 'too_many_connections') code = named;
       } catch {
         // Not our JSON (a proxy's error page); the status says enough.
       }
-      throw new RealtimeError(errorCodeForStatus(response.status), message, { status: response.status });
+      throw new RealtimeError(code, message, { status: response.status });
     }
     let body: Partial<TokenResponse>;
     try {

@@ -3,6 +3,7 @@ import { channelKind } from '../../core/channels.js';
 import { CLIENT_EVENT_PREFIX } from '../../core/events.js';
 import { RealtimeError, isRealtimeError } from '../../core/errors.js';
 import type { ClientTransport, ConnectionState, PresenceMember, TokenFetcher, TransportChannelCallbacks } from '../../core/provider.js';
+import { CONNECTION_CHANNEL_PREFIX } from '../../core/systemEvents.js';
 import { PRESENCE_CLAIM } from './tokens.js';
 
 export interface AblyTransportOptions {
@@ -219,7 +220,9 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     };
     await channel.presence.subscribe(onPresence);
     if (entries.get(name) !== entry) return;
-    const info = token.presence[name] ?? {};
+    // On the user's connection channel, the member says which connection it is: the socket id
+    // (connection key) the server recorded when this connection signed in (connection limits).
+    const info = name.startsWith(CONNECTION_CHANNEL_PREFIX) ? { socketId: realtime.connection.key ?? '' } : token.presence[name] ?? {};
     await channel.presence.enter(info);
     if (entries.get(name) !== entry) return;
     if (self) add({ clientId: self, connectionId: realtime.connection.id ?? 'self', data: info } as PresenceMessage);
@@ -229,6 +232,9 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
   return {
     get socketId() {
       return realtime.connection.state === 'connected' ? (realtime.connection.key ?? undefined) : undefined;
+    },
+    get userId() {
+      return realtime.connection.state === 'connected' ? (realtime.auth.clientId ?? undefined) : undefined;
     },
     connect() {
       terminated = false;

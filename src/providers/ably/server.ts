@@ -1,7 +1,7 @@
-import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions } from 'ably';
+import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions, type PaginatedResult, type PresenceMessage } from 'ably';
 import type { AblyConfig } from '../../core/config.js';
 import { RealtimeError } from '../../core/errors.js';
-import type { KeyringEntry } from '../../core/keyring.js';
+import type { Keyring, KeyringEntry } from '../../core/keyring.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ChannelGrant, ClientToken, OutgoingEvent, ServerProvider } from '../../core/provider.js';
 import { assertUserId } from '../../core/users.js';
@@ -44,7 +44,10 @@ interface OutgoingAblyMessage {
  * - Bounded: each request has a timeout, and retries are few, so a publish never hangs.
  */
 export function createAblyServer(config: AblyConfig, limits: ProviderLimits, options: AblyServerOptions = {}): AblyServerProvider {
+  /** Every configured key: publishes use the first; revocation goes through each. */
   const keyring = ablyKeyring(config.apiKeys);
+  /** Which key signs client tokens: the configured first key, or a rotation's keyring. */
+  let signing: Keyring = keyring;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
   const clients = new Map<string, Rest>();
@@ -148,13 +151,40 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         });
       }
     },
+    async presenceMemberIds(channel) {
+      // Connections enter their connection channel with `{ socketId }` (their connection key, the
+      // id the connection guard recorded); a member without it is listed by its connectionId.
+      const ids: string[] = [];
+      await attempt('the presence request', async () => {
+        ids.length = 0;
+        let page: PaginatedResult<PresenceMessage> | null = await restFor(keyring.current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
+        for (let pages = 0; page && pages < 100; pages++) {
+          for (const member of page.items) {
+            const socketId = (member.data as { socketId?: unknown } | null | undefined)?.socketId;
+            ids.push(typeof socketId === 'string' ? socketId : member.connectionId);
+          }
+          page = page.hasNext() ? await page.next() : null;
+        }
+      });
+      return ids;
+    },
+    useSigningKeyring(rotating) {
+      for (const entry of rotating.entries) {
+        if (!keyring.find(entry.kid)) {
+          throw new RealtimeError('invalid_config', `the signing keyring names ${JSON.stringify(entry.kid)}, which is not in ABLY_API_KEY`, { provider: 'ably' });
+        }
+      }
+      signing = rotating;
+    },
     async issueClientToken(request) {
       const { capability, presence } = grantsToCapability(request);
-      return createAblyJwt(keyring.current, { clientId: request.userId, capability, presence, ttlSeconds: request.ttlSeconds });
+      const key = signing.current;
+      const token = await createAblyJwt(key, { clientId: request.userId, capability, presence, ttlSeconds: request.ttlSeconds });
+      return { ...token, kid: key.kid };
     },
     async createTokenRequest(request) {
       const { capability } = grantsToCapability(request);
-      return createAblyTokenRequest(keyring.current, { clientId: request.userId, capability, ttlSeconds: request.ttlSeconds });
+      return createAblyTokenRequest(signing.current, { clientId: request.userId, capability, ttlSeconds: request.ttlSeconds });
     },
     async close() {
       closed = true;
