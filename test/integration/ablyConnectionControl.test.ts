@@ -27,7 +27,7 @@ interface User {
   id: string;
 }
 const channels = defineChannels({
-  'private-feed.{id}': () => true,
+  'private-feed.{id}': (_user: User) => true,
 });
 
 interface Instance {
@@ -175,7 +175,8 @@ describe('Ably: per-user connection limit through the route handlers', () => {
 
     await b.control.terminateUser('carol');
     await Promise.all(tabs.map((tab) => waitForState(tab, 'disconnected', 5000)));
-    for (const tab of tabs) expect(isRealtimeError(tab.error, 'unauthorized')).toBe(true);
+    // Told why, as on Pusher (realtime:connection_closed on the connection channel, then revocation).
+    for (const tab of tabs) expect(tab.error).toMatchObject({ code: 'closed', details: { reason: 'logout', ablyCode: 40141 } });
     await eventually(() => expect(connectionsOf('carol')).toHaveLength(0), 3000);
     expect(await a.control.store.connections('carol')).toEqual([]);
     // Another user is not affected, and the closed tabs stay closed (no reconnect loop).
@@ -228,7 +229,7 @@ describe('Ably: rotating the Ably API key with live connections', () => {
         expect(kidOf(standInConnection(client)!.tokens.at(-1)!)).toBe(NEW);
       } else {
         await waitForState(client, 'disconnected', 3000);
-        expect(isRealtimeError(client.error, 'unauthorized')).toBe(true);
+        expect(client.error).toMatchObject({ code: 'closed', details: { reason: 'reauth_deadline_passed', rotationId: started.id } });
       }
     }
     const staleUsers = fleet.filter((entry) => !entry.canReauth).map((entry) => entry.user);

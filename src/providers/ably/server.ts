@@ -4,6 +4,7 @@ import { RealtimeError } from '../../core/errors.js';
 import type { Keyring, KeyringEntry } from '../../core/keyring.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ChannelGrant, ClientToken, OutgoingEvent, ServerProvider } from '../../core/provider.js';
+import { CONNECTION_CLOSED_EVENT, connectionChannelName } from '../../core/systemEvents.js';
 import { assertUserId } from '../../core/users.js';
 import { capabilityForGrants, toAblyChannel } from './channels.js';
 import { ablyError } from './errors.js';
@@ -141,8 +142,17 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         throwIfBatchFailed(results, 'the batch publish');
       });
     },
-    async terminateUserConnections(userId) {
+    async terminateUserConnections(userId, reason) {
       assertUserId(userId);
+      if (reason) {
+        // Why, first (as Pusher's send-to-user): every signed-in connection of the user is on its
+        // connection channel. Only an explanation: if it cannot be sent, the tokens are still revoked.
+        const json = JSON.stringify(reason);
+        await restFor(keyring.current)
+          .channels.get(toAblyChannel(await connectionChannelName(userId)))
+          .publish(messageFor({ channels: [], event: CONNECTION_CLOSED_EVENT, data: reason, json }, messageId(0)))
+          .catch(() => undefined);
+      }
       // A token is revoked through the key that signed it: ask every key still in the keyring.
       for (const key of keyring.entries) {
         await attempt('the token revocation', async () => {
