@@ -167,7 +167,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     ? new CredentialStore(
         fetcher,
         () => [...channels.keys()],
-        () => (phase === 'connected' ? transport?.socketId : undefined),
+        // The id the server records the connection under (Ably: its connectionId).
+        () => (phase === 'connected' ? transport?.connectionId ?? transport?.socketId : undefined),
       )
     : undefined;
 
@@ -462,19 +463,19 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
 
   /**
    * Token-identified transports (Ably) have no `pusher:signin`: a connection signs in by fetching
-   * a token for its socket id (the connection key). The server counts it against the user's
+   * a token for its connection (`socket_id` = the transport's connectionId). The server counts it against the user's
    * connection limit (a refusal is `too_many_connections`, handled like a refused sign-in), the
    * connection switches to that token in place, and joins the user's connection channel (its
    * presence tells the server which connections are still alive). Once per connection.
    */
-  let signedInSocket: string | undefined;
+  let signedInConnection: string | undefined;
   const needsTokenSignIn = (): boolean =>
-    Boolean(options.signIn && credentials && transport?.reauthenticate && transport.userId && transport.socketId && transport.socketId !== signedInSocket);
+    Boolean(options.signIn && credentials && transport?.reauthenticate && transport.userId && transport.connectionId && transport.connectionId !== signedInConnection);
   const signInWithToken = async () => {
     if (!needsTokenSignIn() || !credentials || !transport?.reauthenticate) return;
     const target = transport;
     const userId = target.userId!;
-    const socketId = target.socketId!;
+    const connectionId = target.connectionId!;
     const current = generation;
     try {
       let name: string | undefined;
@@ -484,7 +485,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       if (current !== generation) return;
       await target.reauthenticate!();
       if (current !== generation) return;
-      signedInSocket = socketId;
+      signedInConnection = connectionId;
       attempt = 0;
       joinConnectionChannelOf(userId);
     } catch (error) {

@@ -156,6 +156,12 @@ export interface ClientTransport {
    * for its socket id (connection limits, rotation) and joins the user's connection channel.
    */
   readonly userId?: string | undefined;
+  /**
+   * The id the server records this connection under (connection limits, rotation), when it is not
+   * `socketId`. Ably: the connectionId, which presence members carry (set by Ably, not by the
+   * client) and which survives a resume, unlike the connection key.
+   */
+  readonly connectionId?: string | undefined;
   /** Opens one connection. Called by src/client after it fetched a fresh token. */
   connect(): void;
   /** Closes the connection and stops the SDK's own retrying; events after this are ignored. */

@@ -237,9 +237,7 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     };
     await channel.presence.subscribe(onPresence);
     if (entries.get(name) !== entry) return;
-    // On the user's connection channel, the member says which connection it is: the socket id
-    // (connection key) the server recorded when this connection signed in (connection limits).
-    const info = name.startsWith(CONNECTION_CHANNEL_PREFIX) ? { socketId: realtime.connection.key ?? '' } : token.presence[name] ?? {};
+    const info = token.presence[name] ?? {};
     await channel.presence.enter(info);
     if (entries.get(name) !== entry) return;
     if (self) add({ clientId: self, connectionId: realtime.connection.id ?? 'self', data: info } as PresenceMessage);
@@ -249,6 +247,9 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
   return {
     get socketId() {
       return realtime.connection.state === 'connected' ? (realtime.connection.key ?? undefined) : undefined;
+    },
+    get connectionId() {
+      return realtime.connection.state === 'connected' ? (realtime.connection.id ?? undefined) : undefined;
     },
     get userId() {
       return realtime.connection.state === 'connected' ? (realtime.auth.clientId ?? undefined) : undefined;

@@ -162,17 +162,14 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
       }
     },
     async presenceMemberIds(channel) {
-      // Connections enter their connection channel with `{ socketId }` (their connection key, the
-      // id the connection guard recorded); a member without it is listed by its connectionId.
+      // Ably's connectionId of each member: the id our client signs its connection in with (the
+      // transport's `connectionId`). Ably sets it, the client cannot claim another one.
       const ids: string[] = [];
       await attempt('the presence request', async () => {
         ids.length = 0;
         let page: PaginatedResult<PresenceMessage> | null = await restFor(keyring.current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
         for (let pages = 0; page && pages < 100; pages++) {
-          for (const member of page.items) {
-            const socketId = (member.data as { socketId?: unknown } | null | undefined)?.socketId;
-            ids.push(typeof socketId === 'string' ? socketId : member.connectionId);
-          }
+          for (const member of page.items) ids.push(member.connectionId);
           page = page.hasNext() ? await page.next() : null;
         }
       });
