@@ -266,7 +266,11 @@ describe('Ably: rotating the Ably API key with live connections', () => {
     const staleUsers = fleet.filter((entry) => !entry.canReauth).map((entry) => entry.user);
     await eventually(() => expect(staleUsers.flatMap(connectionsOf)).toHaveLength(0), 3000);
 
-    // Everyone kept still receives a publish.
+    // The operator now revokes the old key at Ably (the step the library cannot take): nothing
+    // kept depends on it, publishes use the new key, and everyone kept still receives one.
+    standIn.revokeKey(OLD);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fleet.filter((entry) => entry.canReauth).every((entry) => entry.client.state === 'connected')).toBe(true);
     await a.realtime.publish(['private-feed.0', 'private-feed.1', 'private-feed.2'], 'after', { ok: true });
     await Promise.all(fleet.filter((entry) => entry.canReauth).map((entry) => entry.feed.waitFor(1, 5000)));
     expect(fleet.filter((entry) => !entry.canReauth).every((entry) => entry.feed.received.length === 0)).toBe(true);
@@ -284,6 +288,12 @@ describe('Ably: rotating the Ably API key with live connections', () => {
     const afterRotation = issued.filter((entry) => entry.token && entry.user === 'rot-late');
     expect(afterRotation.length).toBeGreaterThan(0);
     expect(afterRotation.every((entry) => kidOf(entry.token!) === NEW)).toBe(true);
+
+    // Logout still works with the old key gone at Ably (its revocation request fails; it signs nothing).
+    const leaving = fleet.find((entry) => entry.canReauth)!;
+    await b.control.terminateUser(leaving.user);
+    await waitForState(leaving.client, 'disconnected', 3000);
+    expect(leaving.client.error).toMatchObject({ code: 'closed', details: { reason: 'logout' } });
 
     console.log(
       `[ably rotation] ${count} connections signed in: ${connectedMs} ms; start() to announced: ${announcedMs} ms; ` +

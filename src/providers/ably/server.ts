@@ -45,9 +45,12 @@ interface OutgoingAblyMessage {
  * - Bounded: each request has a timeout, and retries are few, so a publish never hangs.
  */
 export function createAblyServer(config: AblyConfig, limits: ProviderLimits, options: AblyServerOptions = {}): AblyServerProvider {
-  /** Every configured key: publishes use the first; revocation goes through each. */
+  /** Every configured key: revocation goes through each. */
   const keyring = ablyKeyring(config.apiKeys);
-  /** Which key signs client tokens: the configured first key, or a rotation's keyring. */
+  /**
+   * Which key signs client tokens and makes the REST requests: the configured first key, or what
+   * a rotation's keyring says (so nothing uses a retired key, which the operator may revoke at Ably).
+   */
   let signing: Keyring = keyring;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
@@ -118,7 +121,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
     async publish(event) {
       const channels = event.channels.map(toAblyChannel);
       const message = messageFor(event, messageId(0));
-      const rest = restFor(keyring.current);
+      const rest = restFor(signing.current);
       if (channels.length === 1) {
         await attempt('the publish', async () => {
           await rest.channels.get(channels[0]!).publish(message);
@@ -136,7 +139,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         channels: [toAblyChannel(event.channels[0]!)],
         messages: [messageFor(event, `${base}:${index}`)],
       }));
-      const rest = restFor(keyring.current);
+      const rest = restFor(signing.current);
       await attempt('the batch publish', async () => {
         const results = await rest.batchPublish(specs as unknown as BatchPublishSpec[]);
         throwIfBatchFailed(results, 'the batch publish');
@@ -148,17 +151,21 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         // Why, first (as Pusher's send-to-user): every signed-in connection of the user is on its
         // connection channel. Only an explanation: if it cannot be sent, the tokens are still revoked.
         const json = JSON.stringify(reason);
-        await restFor(keyring.current)
+        await restFor(signing.current)
           .channels.get(toAblyChannel(await connectionChannelName(userId)))
           .publish(messageFor({ channels: [], event: CONNECTION_CLOSED_EVENT, data: reason, json }, messageId(0)))
           .catch(() => undefined);
       }
-      // A token is revoked through the key that signed it: ask every key still in the keyring.
+      // A token is revoked through the key that signed it: ask every configured key. A key a
+      // rotation retired signs nothing any more and may already be revoked at Ably (then its
+      // tokens are dead anyway): a failure there does not stop the logout.
       for (const key of keyring.entries) {
-        await attempt('the token revocation', async () => {
+        const revoking = attempt('the token revocation', async () => {
           const result = await restFor(key).auth.revokeTokens([{ type: 'clientId', value: userId }]);
           throwIfBatchFailed([result], 'the token revocation');
         });
+        if (signing.find(key.kid)) await revoking;
+        else await revoking.catch(() => undefined);
       }
     },
     async presenceMemberIds(channel) {
@@ -167,7 +174,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
       const ids: string[] = [];
       await attempt('the presence request', async () => {
         ids.length = 0;
-        let page: PaginatedResult<PresenceMessage> | null = await restFor(keyring.current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
+        let page: PaginatedResult<PresenceMessage> | null = await restFor(signing.current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
         for (let pages = 0; page && pages < 100; pages++) {
           for (const member of page.items) ids.push(member.connectionId);
           page = page.hasNext() ? await page.next() : null;

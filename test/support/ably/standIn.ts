@@ -137,6 +137,11 @@ export interface AblyStandIn {
   readonly keys: readonly AblyKey[];
   publish(channel: string, messages: WireMessage[], publisher: Identity): void;
   revoke(keyName: string, targets: readonly string[], issuedBefore: number): void;
+  /**
+   * The operator revokes a key (Ably dashboard / Control API): the key and every token it issued
+   * stop working at once, and connections on such a token are disconnected.
+   */
+  revokeKey(keyName: string): void;
   /** Ably REST `GET /channels/:name/presence`: the members present now. */
   presenceMembers(channel: string): Array<ReturnType<typeof presenceWire>>;
   issueToken(request: TokenRequestBody): { token: string; issued: number; expires: number; capability: string; clientId?: string; keyName: string };
@@ -515,6 +520,13 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
       if (connection) send(connection, { action: ACTION.AUTH });
     },
     publish: (channel, messages, publisher) => publish(channel, messages, publisher),
+    revokeKey(keyName) {
+      const index = keys.findIndex((key) => key.name === keyName);
+      if (index >= 0) keys.splice(index, 1);
+      for (const connection of [...connections.values()]) {
+        if (connection.identity.keyName === keyName) disconnect(connection, { code: 40141, statusCode: 401, message: 'Token revoked (key revoked)' });
+      }
+    },
     presenceMembers(channel) {
       const state = channels.get(channel);
       return state ? [...state.members.values()].map((entry) => presenceWire({ ...entry, action: PRESENCE_ACTION.PRESENT })) : [];
