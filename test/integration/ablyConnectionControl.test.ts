@@ -189,6 +189,24 @@ describe('Ably: per-user connection limit through the route handlers', () => {
   }, 20_000);
 });
 
+describe('Ably: the token route and the connection channel', () => {
+  it('grants the user its own connection channel (presence) and never another user\'s', async () => {
+    const instance = instances[0] ?? makeInstance(3);
+    const own = await connectionChannelName('frank');
+    const other = await connectionChannelName('grace');
+    const query = new URLSearchParams([['channel', own], ['channel', other], ['channel', 'private-feed.3']]);
+    const response = await instance.app.GET(new Request(`http://app.test/api/realtime/token?${query}`, { headers: { cookie: 'user=frank' } }));
+    expect(response.status).toBe(200);
+    const { token } = (await response.json()) as { token: string };
+    const verified = await verifyAblyJwt(instance.control.keyring, token);
+    expect(verified.clientId).toBe('frank');
+    expect(Object.keys(verified.capability).sort()).toEqual([own, 'private-feed.3', 'realtime-system'].sort());
+    expect(verified.capability[own]).toContain('presence');
+    // No connection was recorded: a token without socket_id is a connect, not a sign-in.
+    expect(await instance.control.store.connections('frank')).toEqual([]);
+  });
+});
+
 describe('Ably: a connection that renews its token keeps its slot', () => {
   it('with a limit of 1, an expired token is renewed and the connection signs in again without being refused', async () => {
     const single = makeInstance(1);
