@@ -463,8 +463,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
 
   /**
    * Token-identified transports (Ably) have no `pusher:signin`: a connection signs in by fetching
-   * a token for its connection (`socket_id` = the transport's connectionId). The server counts it against the user's
-   * connection limit (a refusal is `too_many_connections`, handled like a refused sign-in), the
+   * a token for itself (`socket_id` = the transport's connectionId). The server counts it against
+   * the user's connection limit (a refusal is `too_many_connections`, handled like a refused sign-in), the
    * connection switches to that token in place, and joins the user's connection channel (its
    * presence tells the server which connections are still alive). Once per connection.
    */

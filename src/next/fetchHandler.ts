@@ -287,7 +287,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       for (const channel of new Set([...requested, SYSTEM_CHANNEL])) {
         // A channel the hooks own (the user's connection channel, for connection control) is
         // granted by them, not by the app's policy. On a token provider the presence identity is
-        // the user (Ably clientId); the connection says which socket it is when it enters.
+        // the user (Ably clientId); Ably itself tells connections apart (member connectionId).
         if (options.hooks?.onChannelAuthorize && channel.startsWith('presence-')) {
           let claimed: { member?: PresenceMember | undefined } | undefined;
           try {
