@@ -34,13 +34,17 @@ export async function requestAppEndpoint(options: ClientOptions, url: string, in
   }
   if (!response.ok) {
     let message = `${label} request to ${url} answered ${response.status}`;
+    let code = errorCodeForStatus(response.status);
     try {
-      const body = (await response.json()) as { error?: { message?: string } };
+      const body = (await response.json()) as { error?: { message?: string; code?: unknown } };
       if (body?.error?.message) message += `: ${body.error.message}`;
+      // The route handlers' own code says more than the status (429: too_many_connections, not
+      // a rate limit); a code this library does not know is ignored.
+      if (response.status === 429 && body?.error?.code === 'too_many_connections') code = 'too_many_connections';
     } catch {
       // The body is not ours (a proxy's HTML page); the status says enough.
     }
-    throw new RealtimeError(errorCodeForStatus(response.status), message, { status: response.status });
+    throw new RealtimeError(code, message, { status: response.status });
   }
   return response;
 }

@@ -167,7 +167,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     ? new CredentialStore(
         fetcher,
         () => [...channels.keys()],
-        () => (phase === 'connected' ? transport?.socketId : undefined),
+        // The id the server records the connection under (Ably: its connectionId).
+        () => (phase === 'connected' ? transport?.connectionId ?? transport?.socketId : undefined),
       )
     : undefined;
 
@@ -363,8 +364,11 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         if (phase === 'connected') return;
         clearTimeout(connectTimer);
         phase = 'connected';
-        attempt = 0;
+        // A connection that still has to sign in (Ably, below) counts as a successful attempt only
+        // once it did: a refused one (too_many_connections) keeps backing off.
+        if (!needsTokenSignIn()) attempt = 0;
         setState('connected');
+        void signInWithToken();
         return;
       case 'reconnecting':
         // Without an error, while an attempt is under way, this is the SDK saying "connecting
@@ -437,7 +441,6 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
    */
   let connectionChannel: { userId: string; release: Unsubscribe | undefined } | undefined;
   const joinConnectionChannel = (authentication: UserAuthentication) => {
-    if (options.connectionChannel === false) return;
     let userId: string | undefined;
     try {
       const id = (JSON.parse(authentication.user_data) as { id?: unknown }).id;
@@ -445,7 +448,11 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     } catch {
       return;
     }
-    if (!userId || connectionChannel?.userId === userId) return;
+    if (userId) joinConnectionChannelOf(userId);
+  };
+  const joinConnectionChannelOf = (userId: string) => {
+    if (options.connectionChannel === false) return;
+    if (connectionChannel?.userId === userId) return;
     connectionChannel?.release?.();
     const joining: { userId: string; release: Unsubscribe | undefined } = { userId, release: undefined };
     connectionChannel = joining;
@@ -457,6 +464,40 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         // No Web Crypto (a page served over plain http from another host): nothing to join.
       },
     );
+  };
+
+  /**
+   * Token-identified transports (Ably) have no `pusher:signin`: a connection signs in by fetching
+   * a token for itself (`socket_id` = the transport's connectionId). The server counts it against
+   * the user's connection limit (a refusal is `too_many_connections`, handled like a refused sign-in), the
+   * connection switches to that token in place, and joins the user's connection channel (its
+   * presence tells the server which connections are still alive). Once per connection.
+   */
+  let signedInConnection: string | undefined;
+  const needsTokenSignIn = (): boolean =>
+    Boolean(options.signIn && credentials && transport?.reauthenticate && transport.userId && transport.connectionId && transport.connectionId !== signedInConnection);
+  const signInWithToken = async () => {
+    if (!needsTokenSignIn() || !credentials || !transport?.reauthenticate) return;
+    const target = transport;
+    const userId = target.userId!;
+    const connectionId = target.connectionId!;
+    const current = generation;
+    try {
+      let name: string | undefined;
+      if (options.connectionChannel !== false) name = await connectionChannelName(userId).catch(() => undefined);
+      if (current !== generation) return;
+      await credentials.refresh(name ? [name] : []);
+      if (current !== generation) return;
+      await target.reauthenticate!();
+      if (current !== generation) return;
+      signedInConnection = connectionId;
+      attempt = 0;
+      joinConnectionChannelOf(userId);
+    } catch (error) {
+      if (current !== generation) return;
+      if (isTerminalAuthError(error)) authFailed(error);
+      else retryLater(toRealtimeError(error, 'signing the connection in failed'));
+    }
   };
 
   /** Who the connection is: a refusal here is the user's, so it stops the client. */

@@ -1,6 +1,7 @@
 import type { ProviderName } from './errors.js';
 import type { ProviderLimits } from './limits.js';
 import type { ConnectionClosed } from './systemEvents.js';
+import type { Keyring } from './keyring.js';
 
 /**
  * The two interfaces every provider implements: one for servers (publish, terminate) and one for
@@ -70,6 +71,12 @@ export interface ServerProvider {
    * records (src/server/connections). Absent where the provider cannot list members.
    */
   presenceMemberIds?(channel: string): Promise<string[]>;
+  /**
+   * Token-based providers whose tokens are signed with the provider's own keys (Ably): sign
+   * client tokens with `keyring.current` from now on, so a secret rotation (src/server/rotation)
+   * decides which key signs on every instance. Revocation still goes through every configured key.
+   */
+  useSigningKeyring?(keyring: Keyring): void;
   /** Pusher-protocol signing for `/auth`; absent on providers that use tokens (Ably). */
   authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
   authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
@@ -143,6 +150,18 @@ export interface TransportAuth {
  */
 export interface ClientTransport {
   readonly socketId: string | undefined;
+  /**
+   * Token-identified transports (Ably: the token's clientId): the user this connection is
+   * authenticated as, once connected. src/client then signs the connection in by fetching a token
+   * for its socket id (connection limits, rotation) and joins the user's connection channel.
+   */
+  readonly userId?: string | undefined;
+  /**
+   * The id the server records this connection under (connection limits, rotation), when it is not
+   * `socketId`. Ably: the connectionId, which presence members carry (set by Ably, not by the
+   * client) and which survives a resume, unlike the connection key.
+   */
+  readonly connectionId?: string | undefined;
   /** Opens one connection. Called by src/client after it fetched a fresh token. */
   connect(): void;
   /** Closes the connection and stops the SDK's own retrying; events after this are ignored. */

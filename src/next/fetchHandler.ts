@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { assertChannelName, channelKind } from '../core/channels.js';
-import { RealtimeError } from '../core/errors.js';
+import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { assertSocketId } from '../core/events.js';
 import { parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
 import type { ChannelAuthorization, ChannelGrant, PresenceMember, ServerProvider, UserAuthentication } from '../core/provider.js';
@@ -285,6 +285,25 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     if (server?.issueClientToken) {
       const grants: ChannelGrant[] = [];
       for (const channel of new Set([...requested, SYSTEM_CHANNEL])) {
+        // A channel the hooks own (the user's connection channel, for connection control) is
+        // granted by them, not by the app's policy. On a token provider the presence identity is
+        // the user (Ably clientId); Ably itself tells connections apart (member connectionId).
+        if (options.hooks?.onChannelAuthorize && channel.startsWith('presence-')) {
+          let claimed: { member?: PresenceMember | undefined } | undefined;
+          try {
+            claimed = await callApp('hooks.onChannelAuthorize', () =>
+              options.hooks!.onChannelAuthorize!({ user, userId, socketId: socketId ?? '', channel, request }),
+            );
+          } catch (error) {
+            // Someone else's connection channel: a token only lists what is allowed.
+            if (isRealtimeError(error, 'forbidden')) continue;
+            throw error;
+          }
+          if (claimed) {
+            grants.push({ channel, member: { id: userId } });
+            continue;
+          }
+        }
         const decision = await callApp('channel policy', () => channels.authorize(user, channel));
         if (decision.allowed) grants.push(decision.member ? { channel, member: decision.member } : { channel });
       }

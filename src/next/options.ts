@@ -39,6 +39,9 @@ export interface RealtimeHooks<TUser> {
    * connection guard's per-user connection channel, whose presence member id is the socket id
    * (the policy never sees socket ids). Return `{ member }` to sign, undefined to leave the
    * decision to the policy; throw a RealtimeError to refuse.
+   * GET /token on token providers (Ably) asks it too, for each requested presence channel
+   * (`socketId` is '' when the request has none): a claimed channel is granted with the user as
+   * member (Ably's presence identity is the clientId); a `forbidden` refusal leaves it out.
    */
   onChannelAuthorize?(context: { user: TUser; userId: string; socketId: string; channel: string; request: Request }): Promise<{ member?: PresenceMember | undefined } | undefined>;
 }

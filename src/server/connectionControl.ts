@@ -1,6 +1,6 @@
 import { readProcessEnv } from '../core/config.js';
 import { RealtimeError } from '../core/errors.js';
-import { parseKeyring, type Keyring } from '../core/keyring.js';
+import { keyringFromAblyKeys, parseKeyring, type Keyring } from '../core/keyring.js';
 import { createConnectionGuard, type ConnectionGuard, type ConnectionGuardHooks } from './connections/connectionGuard.js';
 import type { Realtime } from './realtime.js';
 import { createSecretRotation, type SecretRotation } from './rotation/rotation.js';
@@ -10,7 +10,11 @@ import type { StateStore } from './state/stateStore.js';
 
 export interface ConnectionControlOptions {
   realtime: Realtime;
-  /** The library's token keys: a Keyring or `kid:secret,...`. Default: REALTIME_TOKEN_SECRETS. */
+  /**
+   * The keys a rotation rotates: a Keyring or `kid:secret,...`. Default: REALTIME_TOKEN_SECRETS;
+   * on Ably the Ably API keys (ABLY_API_KEY, kid = key name), because Ably tokens are signed with
+   * them: the Ably provider then signs with whichever key this keyring says signs.
+   */
   tokenSecrets?: Keyring | string;
   /** Default: Redis when REDIS_URL is set, else memory (one per process). */
   store?: StateStore;
@@ -45,7 +49,7 @@ export interface ConnectionControl {
  *   });
  */
 export function createConnectionControl(options: ConnectionControlOptions): ConnectionControl {
-  const configured = resolveKeyring(options.tokenSecrets);
+  const configured = resolveKeyring(options.tokenSecrets, options.realtime.provider);
   const store = options.store ?? getDefaultStateStore();
   const keyring = createRotatingKeyring({ keyring: configured, store, ...(options.refreshMs !== undefined ? { refreshMs: options.refreshMs } : {}) });
   const guard = createConnectionGuard({
@@ -55,7 +59,13 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
     ...(options.maxPerUser !== undefined ? { maxPerUser: options.maxPerUser } : {}),
     ...(options.joinGraceMs !== undefined ? { joinGraceMs: options.joinGraceMs } : {}),
   });
-  const rotation = createSecretRotation({
+  // A provider that signs client tokens with its own keys (Ably) signs from the rotating keyring.
+  const providerFollows =
+    options.realtime.provider === 'ably'
+      ? options.realtime.getProvider().then((provider) => provider.useSigningKeyring?.(keyring))
+      : Promise.resolve();
+  providerFollows.catch(() => undefined); // reported by rotation.start()
+  const secretRotation = createSecretRotation({
     realtime: options.realtime,
     store,
     keyring,
@@ -67,18 +77,29 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
     keyring,
     hooks: guard.hooks,
     guard,
-    rotation,
+    rotation: {
+      ...secretRotation,
+      async start(startOptions) {
+        await providerFollows;
+        return secretRotation.start(startOptions);
+      },
+    },
     terminateUser: (userId) => guard.terminateUser(userId),
     dispose() {
       keyring.dispose();
       guard.dispose();
-      rotation.dispose();
+      secretRotation.dispose();
     },
   };
 }
 
-function resolveKeyring(option: Keyring | string | undefined): Keyring {
+function resolveKeyring(option: Keyring | string | undefined, provider: string): Keyring {
   if (option !== undefined && typeof option !== 'string') return option;
+  if (option === undefined && provider === 'ably') {
+    const apiKeys = (readProcessEnv().ABLY_API_KEY ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+    if (apiKeys.length === 0) throw new RealtimeError('invalid_config', 'ABLY_API_KEY is not set: connection control on Ably rotates the Ably API keys');
+    return keyringFromAblyKeys(apiKeys);
+  }
   const text = option ?? readProcessEnv().REALTIME_TOKEN_SECRETS;
   if (text === undefined || text.trim() === '') {
     throw new RealtimeError('invalid_config', 'REALTIME_TOKEN_SECRETS is not set: set it to "kid:secret" (several, comma-separated, during a rotation)');

@@ -3,6 +3,7 @@ import { channelKind } from '../../core/channels.js';
 import { CLIENT_EVENT_PREFIX } from '../../core/events.js';
 import { RealtimeError, isRealtimeError } from '../../core/errors.js';
 import type { ClientTransport, ConnectionState, PresenceMember, TokenFetcher, TransportChannelCallbacks } from '../../core/provider.js';
+import { CONNECTION_CHANNEL_PREFIX, CONNECTION_CLOSED_EVENT, type ConnectionClosed } from '../../core/systemEvents.js';
 import { PRESENCE_CLAIM } from './tokens.js';
 
 export interface AblyTransportOptions {
@@ -67,6 +68,8 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
   let authorizing: Promise<void> | undefined;
   /** Why the last token fetch failed: reported as is, rather than as ably-js's wrapper (80019). */
   let tokenFetchError: RealtimeError | undefined;
+  /** Why the server is about to revoke this connection's token (sent on the connection channel just before). */
+  let closingBecause: ConnectionClosed | undefined;
 
   const emit = (state: ConnectionState, error?: Error) => {
     for (const listener of listeners) listener(state, error);
@@ -120,7 +123,18 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       // terminate_connections, instead of fetching a new token and coming straight back.
       terminated = true;
       realtime.close();
-      emit('disconnected', new RealtimeError('unauthorized', 'the server closed this connection (token revoked)', { provider: 'ably' }));
+      // Say why when the server did (logout, or a rotation deadline this connection missed), as on Pusher.
+      const because = closingBecause;
+      emit(
+        'disconnected',
+        because
+          ? new RealtimeError('closed', because.message, {
+              provider: 'ably',
+              retryable: false,
+              details: { ablyCode: TOKEN_REVOKED, reason: because.reason, ...(because.rotationId ? { rotationId: because.rotationId } : {}) },
+            })
+          : new RealtimeError('unauthorized', 'the server closed this connection (token revoked)', { provider: 'ably' }),
+      );
       return;
     }
     if (terminated && change.current !== 'failed') return;
@@ -189,6 +203,10 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     if (!event) return;
     const isClientEvent = event.startsWith(CLIENT_EVENT_PREFIX);
     if (!isClientEvent && message.clientId) return;
+    if (event === CONNECTION_CLOSED_EVENT && name.startsWith(CONNECTION_CHANNEL_PREFIX)) {
+      const reason = message.data as ConnectionClosed | undefined;
+      if (reason && typeof reason.message === 'string') closingBecause = reason;
+    }
     entry.callbacks.onEvent({ channel: name, event, data: message.data, userId: isClientEvent ? message.clientId : undefined });
   };
 
@@ -230,8 +248,15 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     get socketId() {
       return realtime.connection.state === 'connected' ? (realtime.connection.key ?? undefined) : undefined;
     },
+    get connectionId() {
+      return realtime.connection.state === 'connected' ? (realtime.connection.id ?? undefined) : undefined;
+    },
+    get userId() {
+      return realtime.connection.state === 'connected' ? (realtime.auth.clientId ?? undefined) : undefined;
+    },
     connect() {
       terminated = false;
+      closingBecause = undefined;
       realtime.connect();
     },
     disconnect() {

@@ -1,9 +1,10 @@
-import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions } from 'ably';
+import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions, type PaginatedResult, type PresenceMessage } from 'ably';
 import type { AblyConfig } from '../../core/config.js';
 import { RealtimeError } from '../../core/errors.js';
-import type { KeyringEntry } from '../../core/keyring.js';
+import type { Keyring, KeyringEntry } from '../../core/keyring.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ChannelGrant, ClientToken, OutgoingEvent, ServerProvider } from '../../core/provider.js';
+import { CONNECTION_CLOSED_EVENT, connectionChannelName } from '../../core/systemEvents.js';
 import { assertUserId } from '../../core/users.js';
 import { capabilityForGrants, toAblyChannel } from './channels.js';
 import { ablyError } from './errors.js';
@@ -44,7 +45,13 @@ interface OutgoingAblyMessage {
  * - Bounded: each request has a timeout, and retries are few, so a publish never hangs.
  */
 export function createAblyServer(config: AblyConfig, limits: ProviderLimits, options: AblyServerOptions = {}): AblyServerProvider {
+  /** Every configured key: revocation goes through each. */
   const keyring = ablyKeyring(config.apiKeys);
+  /**
+   * Which key signs client tokens and makes the REST requests: the configured first key, or what
+   * a rotation's keyring says (so nothing uses a retired key, which the operator may revoke at Ably).
+   */
+  let signing: Keyring = keyring;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
   const clients = new Map<string, Rest>();
@@ -114,7 +121,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
     async publish(event) {
       const channels = event.channels.map(toAblyChannel);
       const message = messageFor(event, messageId(0));
-      const rest = restFor(keyring.current);
+      const rest = restFor(signing.current);
       if (channels.length === 1) {
         await attempt('the publish', async () => {
           await rest.channels.get(channels[0]!).publish(message);
@@ -132,29 +139,66 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         channels: [toAblyChannel(event.channels[0]!)],
         messages: [messageFor(event, `${base}:${index}`)],
       }));
-      const rest = restFor(keyring.current);
+      const rest = restFor(signing.current);
       await attempt('the batch publish', async () => {
         const results = await rest.batchPublish(specs as unknown as BatchPublishSpec[]);
         throwIfBatchFailed(results, 'the batch publish');
       });
     },
-    async terminateUserConnections(userId) {
+    async terminateUserConnections(userId, reason) {
       assertUserId(userId);
-      // A token is revoked through the key that signed it: ask every key still in the keyring.
+      if (reason) {
+        // Why, first (as Pusher's send-to-user): every signed-in connection of the user is on its
+        // connection channel. Only an explanation: if it cannot be sent, the tokens are still revoked.
+        const json = JSON.stringify(reason);
+        await restFor(signing.current)
+          .channels.get(toAblyChannel(await connectionChannelName(userId)))
+          .publish(messageFor({ channels: [], event: CONNECTION_CLOSED_EVENT, data: reason, json }, messageId(0)))
+          .catch(() => undefined);
+      }
+      // A token is revoked through the key that signed it: ask every configured key. A key a
+      // rotation retired signs nothing any more and may already be revoked at Ably (then its
+      // tokens are dead anyway): a failure there does not stop the logout.
       for (const key of keyring.entries) {
-        await attempt('the token revocation', async () => {
+        const revoking = attempt('the token revocation', async () => {
           const result = await restFor(key).auth.revokeTokens([{ type: 'clientId', value: userId }]);
           throwIfBatchFailed([result], 'the token revocation');
         });
+        if (signing.find(key.kid)) await revoking;
+        else await revoking.catch(() => undefined);
       }
+    },
+    async presenceMemberIds(channel) {
+      // Ably's connectionId of each member: the id our client signs its connection in with (the
+      // transport's `connectionId`). Ably sets it, the client cannot claim another one.
+      const ids: string[] = [];
+      await attempt('the presence request', async () => {
+        ids.length = 0;
+        let page: PaginatedResult<PresenceMessage> | null = await restFor(signing.current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
+        for (let pages = 0; page && pages < 100; pages++) {
+          for (const member of page.items) ids.push(member.connectionId);
+          page = page.hasNext() ? await page.next() : null;
+        }
+      });
+      return ids;
+    },
+    useSigningKeyring(rotating) {
+      for (const entry of rotating.entries) {
+        if (!keyring.find(entry.kid)) {
+          throw new RealtimeError('invalid_config', `the signing keyring names ${JSON.stringify(entry.kid)}, which is not in ABLY_API_KEY`, { provider: 'ably' });
+        }
+      }
+      signing = rotating;
     },
     async issueClientToken(request) {
       const { capability, presence } = grantsToCapability(request);
-      return createAblyJwt(keyring.current, { clientId: request.userId, capability, presence, ttlSeconds: request.ttlSeconds });
+      const key = signing.current;
+      const token = await createAblyJwt(key, { clientId: request.userId, capability, presence, ttlSeconds: request.ttlSeconds });
+      return { ...token, kid: key.kid };
     },
     async createTokenRequest(request) {
       const { capability } = grantsToCapability(request);
-      return createAblyTokenRequest(keyring.current, { clientId: request.userId, capability, ttlSeconds: request.ttlSeconds });
+      return createAblyTokenRequest(signing.current, { clientId: request.userId, capability, ttlSeconds: request.ttlSeconds });
     },
     async close() {
       closed = true;

@@ -40,6 +40,16 @@ async function route(standIn: AblyStandIn, request: Request): Promise<Response> 
   const format: Format = (request.headers.get('accept') ?? '').includes('msgpack') ? 'msgpack' : 'json';
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (request.method === 'GET' && url.pathname === '/time') return reply(format, 200, [Date.now()]);
+  if (request.method === 'GET' && segments[0] === 'channels' && segments[2] === 'presence' && segments.length === 3) {
+    const reader = verifyAuthorizationHeader(standIn.keys, request.headers.get('authorization'));
+    const operations = reader.capability['*'] ?? reader.capability[segments[1]!] ?? [];
+    if (!operations.includes('*') && !operations.includes('presence') && !operations.includes('subscribe')) {
+      return errorReply(format, { code: 40160, statusCode: 401, message: `Channel denied access based on given capability; channel = ${segments[1]}` });
+    }
+    // One page: the members present now (Ably pages at `limit`, default 100, up to 1000).
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000);
+    return reply(format, 200, standIn.presenceMembers(segments[1]!).slice(0, limit));
+  }
   if (request.method !== 'POST') return errorReply(format, { code: 40400, statusCode: 404, message: `No route ${request.method} ${url.pathname}` });
 
   // Token requests carry their own signature (the mac) instead of an Authorization header.
@@ -56,7 +66,7 @@ async function route(standIn: AblyStandIn, request: Request): Promise<Response> 
     if (publisher.keyName !== segments[1]) return errorReply(format, { code: 40101, statusCode: 401, message: 'Tokens can only be revoked with the key that issued them' });
     const { targets, issuedBefore } = body as { targets: string[]; issuedBefore?: number };
     const at = issuedBefore ?? Date.now();
-    standIn.revoke(targets, at);
+    standIn.revoke(publisher.keyName, targets, at);
     return reply(format, 200, {
       successCount: targets.length,
       failureCount: 0,

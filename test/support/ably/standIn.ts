@@ -136,7 +136,14 @@ export interface AblyStandIn {
   // Used by restApi.ts.
   readonly keys: readonly AblyKey[];
   publish(channel: string, messages: WireMessage[], publisher: Identity): void;
-  revoke(targets: readonly string[], issuedBefore: number): void;
+  revoke(keyName: string, targets: readonly string[], issuedBefore: number): void;
+  /**
+   * The operator revokes a key (Ably dashboard / Control API): the key and every token it issued
+   * stop working at once, and connections on such a token are disconnected.
+   */
+  revokeKey(keyName: string): void;
+  /** Ably REST `GET /channels/:name/presence`: the members present now. */
+  presenceMembers(channel: string): Array<ReturnType<typeof presenceWire>>;
   issueToken(request: TokenRequestBody): { token: string; issued: number; expires: number; capability: string; clientId?: string; keyName: string };
   takeFault(): RestFault | undefined;
 }
@@ -151,7 +158,8 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
   const channels = new Map<string, ChannelState>();
   const nativeTokens = new Map<string, Identity>();
   const usedNonces = new Set<string>();
-  const revocations: Array<{ clientId: string; issuedBefore: number }> = [];
+  /** Ably revokes per key: a revocation applies to tokens the revoking key issued. */
+  const revocations: Array<{ keyName: string; clientId: string; issuedBefore: number }> = [];
   const published: AblyStandIn['published'] = [];
   const requests: AblyStandIn['requests'] = [];
   const faults: RestFault[] = [];
@@ -172,7 +180,9 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
 
   const isRevoked = (identity: Identity): WireError | undefined => {
     if (!identity.clientId || identity.issuedAt === undefined) return undefined;
-    const revoked = revocations.some((entry) => entry.clientId === identity.clientId && identity.issuedAt! < entry.issuedBefore);
+    const revoked = revocations.some(
+      (entry) => entry.keyName === identity.keyName && entry.clientId === identity.clientId && identity.issuedAt! < entry.issuedBefore,
+    );
     return revoked ? { code: 40141, statusCode: 401, message: 'Token revoked' } : undefined;
   };
 
@@ -510,11 +520,22 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
       if (connection) send(connection, { action: ACTION.AUTH });
     },
     publish: (channel, messages, publisher) => publish(channel, messages, publisher),
-    revoke(targets, issuedBefore) {
+    revokeKey(keyName) {
+      const index = keys.findIndex((key) => key.name === keyName);
+      if (index >= 0) keys.splice(index, 1);
+      for (const connection of [...connections.values()]) {
+        if (connection.identity.keyName === keyName) disconnect(connection, { code: 40141, statusCode: 401, message: 'Token revoked (key revoked)' });
+      }
+    },
+    presenceMembers(channel) {
+      const state = channels.get(channel);
+      return state ? [...state.members.values()].map((entry) => presenceWire({ ...entry, action: PRESENCE_ACTION.PRESENT })) : [];
+    },
+    revoke(keyName, targets, issuedBefore) {
       for (const target of targets) {
         const [type, ...rest] = target.split(':');
         if (type !== 'clientId') throw new AblyStandInError({ code: 40000, statusCode: 400, message: `Unsupported revocation target ${target}` });
-        revocations.push({ clientId: rest.join(':'), issuedBefore });
+        revocations.push({ keyName, clientId: rest.join(':'), issuedBefore });
       }
       for (const connection of [...connections.values()]) {
         const revoked = isRevoked(connection.identity);
