@@ -1,0 +1,18 @@
+import { notFound, redirect } from 'next/navigation';
+import { ChatRoom } from '@/components/ChatRoom';
+import { RealtimeProvider } from '@/components/realtime';
+import { recentMessages } from '@/lib/history';
+import { isRoomId } from '@/lib/rooms';
+import { currentUser } from '@/lib/session';
+
+export default async function RoomPage({ params }: { params: Promise<{ roomId: string }> }) {
+  const { roomId } = await params;
+  if (!isRoomId(roomId)) notFound();
+  const user = await currentUser();
+  if (!user) redirect('/');
+  return (
+    <RealtimeProvider>
+      <ChatRoom key={roomId} user={user} roomId={roomId} initialMessages={recentMessages(roomId)} />
+    </RealtimeProvider>
+  );
+}
