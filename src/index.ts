@@ -11,3 +11,23 @@ export {
 export { eventNameProblem, MAX_EVENT_NAME_LENGTH } from './core/events.js';
 export { DEFAULT_LIMITS, type ProviderLimits } from './core/limits.js';
 export type { ConnectionState, PresenceMember, ChannelAuthorization, UserAuthentication } from './core/provider.js';
+export {
+  defineChannels,
+  type ChannelPolicy,
+  type ChannelDecision,
+  type ChannelPolicyDefinitions,
+  type ChannelPolicyCallback,
+  type ChannelPolicyResult,
+  type ChannelPatternParams,
+  type ChannelPatternParamNames,
+} from './core/channelPolicy.js';
+export {
+  defineEvents,
+  parseEventPayload,
+  type EventDefinitions,
+  type EventSchemas,
+  type EventName,
+  type EventPayload,
+  type EventInput,
+} from './core/eventDefinitions.js';
+export { SYSTEM_CHANNEL, type TokenResponse } from './core/systemEvents.js';

@@ -47,6 +47,8 @@ export interface ClientToken {
   token: string;
   /** Unix milliseconds. */
   expiresAt: number;
+  /** The id of the key that signed it (Ably key name), when the provider knows it. */
+  kid?: string | undefined;
 }
 
 export interface ServerProvider {

@@ -1,0 +1,86 @@
+import type { ChannelPolicy } from '../core/channelPolicy.js';
+import type { RealtimeConfig } from '../core/config.js';
+import type { ProviderName } from '../core/errors.js';
+import type { Keyring, KeyringEntry } from '../core/keyring.js';
+import type { PresenceMember, ServerProvider } from '../core/provider.js';
+import type { RealtimeTokenClaims } from '../core/realtimeToken.js';
+import type { RateLimiter, TokenBucketOptions } from './rateLimit.js';
+import type { RealtimeWebhookEvent, WebhookContext } from './webhooks.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What the handlers need from `createRealtime()` (a `Realtime` fits). */
+export interface RealtimeLike {
+  readonly provider: ProviderName;
+  readonly config?: RealtimeConfig;
+  getProvider(): Promise<ServerProvider>;
+}
+
+/** The users the handlers deal with: anything with an id (numbers are sent as strings). */
+export interface RealtimeUser {
+  id: string | number;
+}
+
+/**
+ * Extension points for other parts of the library (connection limits, rotation). Both are
+ * awaited; a RealtimeError thrown from one is answered with its status and JSON error (for
+ * example code 'too_many_connections' -> 429), and nothing is signed or issued.
+ */
+export interface RealtimeHooks<TUser> {
+  /** Before a `pusher:signin` signature is issued (POST /user-auth). */
+  onUserAuthenticate?(context: { user: TUser; userId: string; socketId: string; request: Request }): Promise<void>;
+  /**
+   * After a token was created, before it is returned (GET /token). `kid` is the key that signed
+   * it (REALTIME_TOKEN_SECRETS kid, or the Ably key name). Throwing withholds the token.
+   */
+  onTokenIssued?(context: { user: TUser; userId: string; kid: string; expiresAt: number; socketId?: string | undefined }): Promise<void>;
+}
+
+export interface WebhookOptions {
+  /**
+   * Called with the verified, normalised events of one webhook request. Throwing answers 500,
+   * so the provider retries.
+   */
+  onEvents(events: RealtimeWebhookEvent[], context: WebhookContext): MaybePromise<void>;
+  /**
+   * Keys that may sign webhooks: `{ kid: <app key or Ably key name>, secret }`, or the text
+   * `key:secret,key:secret`. Default: the provider's own credentials from the realtime config,
+   * plus REALTIME_WEBHOOK_SECRETS when set (e.g. the old secret during a migration).
+   */
+  secrets?: readonly KeyringEntry[] | string;
+  /** Default 1 MB. */
+  maxBodyBytes?: number;
+}
+
+export interface RealtimeHandlersOptions<TUser extends RealtimeUser> {
+  realtime: RealtimeLike;
+  channels: ChannelPolicy<TUser>;
+  /** The app's own session lookup (cookies, headers). Null or undefined: not signed in. */
+  getUser(request: Request): MaybePromise<TUser | null | undefined>;
+  /**
+   * Turns a verified bearer token into a user when `getUser` finds no session. Default:
+   * `{ id: claims.sub }`: policies then see only the id.
+   */
+  userFromToken?(claims: RealtimeTokenClaims): MaybePromise<TUser | null | undefined>;
+  /** `user_info` sent with `pusher:signin` (visible to the provider, not to other users). Default none. */
+  userInfo?(user: TUser): Record<string, unknown> | undefined;
+  /**
+   * Keys for the library's own tokens: a Keyring, or `kid:secret,kid:secret` (first signs, all
+   * verify). Default: REALTIME_TOKEN_SECRETS. Needed for GET /token on Pusher-protocol providers
+   * and for bearer tokens; without it those answer an invalid_config / unauthorized error.
+   */
+  tokenSecrets?: Keyring | string;
+  /** Lifetime of issued tokens. Default 60 s. */
+  tokenTtlSeconds?: number;
+  /** Per-user limit on GET /token. Default: a token bucket of 10, refilling 10 per minute. `false` disables. */
+  tokenRateLimit?: RateLimiter | TokenBucketOptions | false;
+  /** Enables POST /webhook. */
+  webhook?: WebhookOptions;
+  /** Body cap for /auth and /user-auth. Default 8 KB. */
+  maxBodyBytes?: number;
+  hooks?: RealtimeHooks<TUser>;
+  /** Where faults are reported (never with secrets or request bodies). Default console.error. */
+  log?: (message: string) => void;
+}
+
+export type { PresenceMember };
