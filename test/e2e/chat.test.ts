@@ -90,7 +90,8 @@ async function send(page: Page, text: string): Promise<void> {
 beforeAll(async () => {
   rmSync(SCREENSHOTS, { recursive: true, force: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
-  if (!existsSync(path.join(repositoryRoot, 'dist', 'next', 'index.js')) && !existsSync(path.join(repositoryRoot, 'dist', 'server', 'index.js'))) {
+  // `npm test` builds dist/ before vitest runs; a lone `vitest run test/e2e` builds it if missing.
+  if (!existsSync(path.join(repositoryRoot, 'dist', 'server', 'index.js'))) {
     await buildLibrary({ quiet: true });
   }
   soketi = await startSoketi({ quiet: true });

@@ -1,15 +1,13 @@
-import type { PresenceMember } from 'next-realtime';
+import { defineChannels } from 'next-realtime';
 import type { SessionUser } from './session';
 import { isRoomId } from './rooms';
 
 /**
- * Who may subscribe to what (default deny). Presence rooms: any signed-in user, seen by the
- * others with their name. Notifications: only their owner.
+ * Who may subscribe to what (default deny: a private or presence channel no pattern names is
+ * refused). Presence rooms: any signed-in user, shown to the others with their name.
+ * Notifications: only their owner.
  */
-export function authorizeChannel(user: SessionUser, channel: string): { member?: PresenceMember } | false {
-  const room = /^presence-room\.(.+)$/.exec(channel);
-  if (room) return isRoomId(room[1]) ? { member: { id: user.id, info: { name: user.name } } } : false;
-  const notifications = /^private-notifications\.(.+)$/.exec(channel);
-  if (notifications) return notifications[1] === user.id ? {} : false;
-  return false;
-}
+export const channels = defineChannels({
+  'presence-room.{roomId}': (user: SessionUser, { roomId }) => isRoomId(roomId) && { id: user.id, info: { name: user.name } },
+  'private-notifications.{userId}': (user: SessionUser, { userId }) => user.id === userId,
+});

@@ -54,6 +54,13 @@ export async function currentUser(): Promise<SessionUser | undefined> {
   return decodeSession((await cookies()).get(COOKIE)?.value);
 }
 
+/** The same lookup from a raw request (route handlers that are not tied to next/headers). */
+export function userFromRequest(request: Request): SessionUser | undefined {
+  const cookie = request.headers.get('cookie') ?? '';
+  const match = cookie.split(/;\s*/).find((part) => part.startsWith(`${COOKIE}=`));
+  return decodeSession(match ? decodeURIComponent(match.slice(COOKIE.length + 1)) : undefined);
+}
+
 export async function startSession(user: SessionUser): Promise<void> {
   (await cookies()).set(COOKIE, encodeSession(user), {
     httpOnly: true,
