@@ -1,4 +1,21 @@
-export { createRealtimeClient, type RealtimeClient, type EventHandler, type Unsubscribe } from './realtimeClient.js';
+export {
+  createRealtimeClient,
+  socketIdHeaders,
+  SOCKET_ID_HEADER,
+  type RealtimeClient,
+  type RealtimeClientEvents,
+  type ConnectionState,
+  type EventHandler,
+  type EventMeta,
+  type ChannelEventHandler,
+  type PresenceChange,
+  type PresenceListener,
+  type SubscriptionStatus,
+  type Unsubscribe,
+} from './realtimeClient.js';
 export { clientOptionsFromEnv, type ClientOptions } from './options.js';
-export type { ConnectionState, PresenceMember } from '../core/provider.js';
+export { fullJitterDelay, backoffWindow, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
+export { isTerminalAuthError } from './credentials.js';
+export { SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, type ReauthRequired, type TokenResponse } from '../core/systemEvents.js';
+export type { PresenceMember, ClientToken, TokenFetcher, ClientTransport, TransportAuth } from '../core/provider.js';
 export { RealtimeError, isRealtimeError, type RealtimeErrorCode } from '../core/errors.js';

@@ -1,5 +1,6 @@
 import { RealtimeError } from '../core/errors.js';
-import type { ChannelAuthorizer, TokenFetcher, UserAuthenticator } from '../core/provider.js';
+import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
+import type { ReconnectOptions } from './backoff.js';
 
 interface CommonClientOptions {
   /** Where private/presence channels are signed. Default `/api/realtime/auth`. */
@@ -14,12 +15,36 @@ interface CommonClientOptions {
   authenticateUser?: UserAuthenticator;
   /** Sign the connection in as the current user (needed for terminateUser / logout). */
   signIn?: boolean;
-  /** Where a fresh short-lived token is fetched before every connect. Default `/api/realtime/token`. */
-  tokenEndpoint?: string;
-  /** Replaces the token request (the app's own credential source). Called before every connect. */
+  /**
+   * Where a fresh short-lived token is fetched (GET, `?channel=` per channel, JSON
+   * `{ token, expiresAt, provider }`) before every connect and reconnect. Default
+   * `/api/realtime/token` (used for Ably and whenever the default auth endpoints are used);
+   * `false` turns tokens off (cookie-only auth).
+   */
+  tokenEndpoint?: string | false;
+  /**
+   * Replaces the token request (the app's own credential source). Called before every connect
+   * and reconnect; throw an error with `status` 401/403 (or a RealtimeError `unauthorized` /
+   * `forbidden`) to stop the client with `auth_failed`, anything else is retried with backoff.
+   */
   getCredentials?: TokenFetcher;
-  /** fetch to use for the auth calls; defaults to the global one. */
+  /** fetch to use for the auth and token calls; defaults to the global one. */
   fetch?: typeof fetch;
+  /** Reconnect policy (full-jitter exponential backoff): `{ baseMs: 1000, capMs: 30000 }` by default. */
+  reconnect?: ReconnectOptions;
+  /**
+   * Listen on the library's system channel for `reauth_required` (secret rotation) and
+   * re-authenticate in place. Default true.
+   */
+  systemEvents?: boolean;
+  /**
+   * After `reauth_required`, each client waits a random time up to this long (and up to half the
+   * time left before the deadline) before fetching its new token, so the token endpoint is not hit
+   * by every connection at once. Default 2000 ms.
+   */
+  reauthSpreadMs?: number;
+  /** Replaces the provider's transport (custom providers, instrumented tests). */
+  createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }
 
 export type ClientOptions =

@@ -1,161 +1,613 @@
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { CLIENT_EVENT_PREFIX } from '../core/events.js';
-import { RealtimeError, type ProviderName } from '../core/errors.js';
-import type { ClientTransport, ConnectionState, IncomingEvent, PresenceMember, TransportAuth } from '../core/provider.js';
+import { isRealtimeError, RealtimeError, type ProviderName } from '../core/errors.js';
+import type {
+  ChannelAuthorizer,
+  ClientTransport,
+  ConnectionState as TransportConnectionState,
+  IncomingEvent,
+  PresenceMember,
+  TransportAuth,
+  UserAuthenticator,
+} from '../core/provider.js';
+import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
+import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
+import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError } from './credentials.js';
 import { loadClientTransport } from './loadTransport.js';
 import { clientOptionsFromEnv, type ClientOptions } from './options.js';
 
-export type EventHandler<T = unknown> = (data: T, meta: { channel: string; event: string; userId?: string | undefined }) => void;
+/**
+ * The client's connection state: the transports' states plus `auth_failed`, which only the
+ * client decides (the token endpoint or user authentication answered 401/403: the user must log
+ * in again; nothing is retried until `connect()` is called).
+ */
+export type ConnectionState = TransportConnectionState | 'auth_failed';
+
+export interface EventMeta {
+  channel: string;
+  event: string;
+  /** Sender of a client event on a presence channel, when the provider says. */
+  userId?: string | undefined;
+}
+export type EventHandler<T = unknown> = (data: T, meta: EventMeta) => void;
+/** Receives every event of a channel (useChannel). */
+export type ChannelEventHandler = (event: string, data: unknown, meta: EventMeta) => void;
 export type Unsubscribe = () => void;
+
+export interface PresenceChange {
+  type: 'subscribed' | 'member_added' | 'member_removed';
+  /** The member who joined or left (absent for `subscribed`). */
+  member?: PresenceMember | undefined;
+  /** Everyone present after the change. */
+  members: PresenceMember[];
+}
+export type PresenceListener = (change: PresenceChange) => void;
+
+export type SubscriptionStatus = 'pending' | 'subscribed' | 'failed';
+
+/** Events an app can observe with `client.on(name, listener)`. */
+export interface RealtimeClientEvents {
+  /** The token endpoint or user authentication refused the user (401/403). The client stopped. */
+  auth_failed: RealtimeError;
+  /** Re-authentication in place (after `reauth_required` or `reauthenticate()`) completed. */
+  reauthenticated: { rotationId: string | undefined };
+  reauth_failed: RealtimeError;
+  /** The connection was lost or an attempt failed; the next attempt starts after `delayMs`. */
+  reconnect_scheduled: { attempt: number; delayMs: number; error: Error | undefined };
+  /** A channel's subscription was confirmed (again after every reconnect). */
+  subscribed: { channel: string };
+  subscription_error: { channel: string; error: Error };
+}
+
+/** The header route handlers read to exclude the caller's own connection from a publish. */
+export const SOCKET_ID_HEADER = 'X-Socket-ID';
 
 export interface RealtimeClient {
   readonly provider: ProviderName;
   readonly state: ConnectionState;
+  /** The error that caused the current state, when there was one. */
+  readonly error: Error | undefined;
   /** This connection's id, to exclude it from a publish it caused. Undefined until connected. */
   readonly socketId: string | undefined;
-  /** Connects (subscribing connects too). Resolves once connected. */
+  /**
+   * Connects (subscribing connects too) and resolves once connected; rejects on `failed`,
+   * `auth_failed` or a connection the server closed. Also restarts a client that stopped.
+   */
   connect(): Promise<void>;
+  /** Closes the connection; subscriptions are kept and come back on the next connect. */
   disconnect(): void;
   /** Listens for one event on one channel; returns the function that stops listening. */
   subscribe<T = unknown>(channel: string, event: string, handler: EventHandler<T>): Unsubscribe;
+  /** Listens for every event on a channel. */
+  subscribeAll(channel: string, handler: ChannelEventHandler): Unsubscribe;
+  /** Presence: the member list on subscription, and every join and leave. */
+  onPresence(channel: string, listener: PresenceListener): Unsubscribe;
   /** Resolves when the channel's subscription is confirmed; rejects if it was refused. */
   whenSubscribed(channel: string): Promise<void>;
+  /** Undefined when nothing listens on the channel. */
+  subscriptionStatus(channel: string): SubscriptionStatus | undefined;
   /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
   whisper(channel: string, event: string, data: unknown): void;
   members(channel: string): PresenceMember[];
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
+  on<K extends keyof RealtimeClientEvents>(event: K, listener: (payload: RealtimeClientEvents[K]) => void): Unsubscribe;
+  /**
+   * Fetches a fresh token and re-authenticates the open connection in place (Ably
+   * `auth.authorize()`; Pusher protocol: sign in again and re-authorise private and presence
+   * channels) without dropping subscriptions. Done automatically on `reauth_required`.
+   */
+  reauthenticate(): Promise<void>;
+  /** `{ 'X-Socket-ID': socketId }` when connected, else `{}`. */
+  socketIdHeaders(): Record<string, string>;
+  /** `init` with the `X-Socket-ID` header added (for fetch calls that publish). */
+  withSocketId<T extends RequestInit>(init?: T): T;
 }
 
 interface ChannelEntry {
+  readonly name: string;
   handlers: Map<string, Set<EventHandler<any>>>;
-  status: 'pending' | 'subscribed' | 'failed';
-  error?: Error;
+  allHandlers: Set<ChannelEventHandler>;
+  presence: Set<PresenceListener>;
+  status: SubscriptionStatus;
+  error?: Error | undefined;
   waiters: Array<{ resolve(): void; reject(error: Error): void }>;
+  leaveTimer?: ReturnType<typeof setTimeout> | undefined;
+}
+
+function referenceCount(entry: ChannelEntry): number {
+  let count = entry.allHandlers.size + entry.presence.size;
+  for (const set of entry.handlers.values()) count += set.size;
+  return count;
+}
+
+/** Runs app callbacks; one that throws must not stop delivery to the others. */
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 /**
- * The provider-agnostic browser client. One transport subscription per channel however many
- * handlers listen on it: handlers are counted here, and the channel is left when the last goes.
+ * The provider-agnostic browser client. It owns what no provider SDK gets right on its own:
+ * - one transport subscription per channel however many handlers listen (reference counted,
+ *   left a tick after the last handler goes, so React StrictMode's remount reuses it);
+ * - a fresh token before every connect and reconnect (CredentialStore);
+ * - reconnects: when a connection is lost the transport stops its SDK's own retrying and the
+ *   client reconnects after a full-jitter exponential delay (backoff.ts);
+ * - terminal auth failures (401/403) stop it in state `auth_failed`;
+ * - `reauth_required` on the system channel: re-authentication in place.
+ *
+ * Phases: `stopped` (idle, disconnected, failed, auth_failed), `connecting` (token fetched,
+ * transport connecting), `connected`, `waiting` (backoff timer running). `generation` changes
+ * whenever the phase does, so late results of an abandoned attempt are ignored.
  */
 export function createRealtimeClient(options: ClientOptions = clientOptionsFromEnv()): RealtimeClient {
+  const reconnect = resolveReconnectOptions(options.reconnect);
+  const reauthSpreadMs = options.reauthSpreadMs ?? 2000;
   const channels = new Map<string, ChannelEntry>();
   const stateListeners = new Set<(state: ConnectionState, error?: Error) => void>();
+  const eventListeners = new Map<keyof RealtimeClientEvents, Set<(payload: any) => void>>();
+  const fetcher = tokenFetcherFor(options);
+  const credentials = fetcher ? new CredentialStore(fetcher, () => [...channels.keys()]) : undefined;
+
   let state: ConnectionState = 'idle';
+  let lastError: Error | undefined;
+  let phase: 'stopped' | 'connecting' | 'connected' | 'waiting' = 'stopped';
+  let generation = 0;
+  let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let connectTimer: ReturnType<typeof setTimeout> | undefined;
   let transport: ClientTransport | undefined;
   let transportPromise: Promise<ClientTransport> | undefined;
-  const auth: TransportAuth = {
-    authorizeChannel: defaultChannelAuthorizer(options),
-    authenticateUser: defaultUserAuthenticator(options),
-    fetchToken: options.getCredentials,
+  let systemSubscription: Unsubscribe | undefined;
+  let reauthInFlight: Promise<void> | undefined;
+  let reauthTimer: ReturnType<typeof setTimeout> | undefined;
+  const handledRotations = new Set<string>();
+
+  const emit = <K extends keyof RealtimeClientEvents>(event: K, payload: RealtimeClientEvents[K]) => {
+    for (const listener of [...(eventListeners.get(event) ?? [])]) safely(() => listener(payload));
   };
 
   const setState = (next: ConnectionState, error?: Error) => {
+    lastError = next === 'connected' ? undefined : error ?? lastError;
+    if (next === state) return;
     state = next;
-    for (const listener of stateListeners) listener(next, error);
+    for (const listener of [...stateListeners]) safely(() => listener(next, error));
   };
 
-  const ensureTransport = (): Promise<ClientTransport> => {
-    transportPromise ??= loadClientTransport(options, auth).then((loaded) => {
-      transport = loaded;
-      loaded.onStateChange(setState);
-      for (const [name, entry] of channels) attach(loaded, name, entry);
-      loaded.connect();
-      return loaded;
-    });
-    return transportPromise;
+  const clearTimers = () => {
+    clearTimeout(retryTimer);
+    clearTimeout(connectTimer);
+    retryTimer = connectTimer = undefined;
   };
 
   const settle = (entry: ChannelEntry) => {
     const waiters = entry.waiters.splice(0);
     for (const waiter of waiters) {
       if (entry.status === 'subscribed') waiter.resolve();
-      else waiter.reject(entry.error ?? new RealtimeError('forbidden', 'subscription failed'));
+      else waiter.reject(entry.error ?? new RealtimeError('forbidden', `subscription to ${entry.name} failed`));
     }
   };
 
-  const attach = (target: ClientTransport, name: string, entry: ChannelEntry) => {
-    target.subscribe(name, {
-      onEvent: (incoming: IncomingEvent) => {
-        // Copy: a handler that unsubscribes while we iterate must not skip its neighbours.
-        for (const handler of [...(entry.handlers.get(incoming.event) ?? [])]) {
+  /** The connection is gone: every subscription has to be confirmed again. */
+  const markChannelsPending = () => {
+    for (const entry of channels.values()) {
+      entry.status = 'pending';
+      entry.error = undefined;
+    }
+  };
+
+  const rejectWaiters = (error: Error) => {
+    for (const entry of channels.values()) {
+      for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
+    }
+  };
+
+  /** Stops for good (until `connect()`): `failed`, `auth_failed`, or a close the server asked for. */
+  const stop = (next: 'failed' | 'auth_failed' | 'disconnected', error: Error | undefined) => {
+    clearTimers();
+    clearTimeout(reauthTimer);
+    generation += 1;
+    phase = 'stopped';
+    transport?.disconnect();
+    markChannelsPending();
+    setState(next, error);
+    if (error) rejectWaiters(error);
+  };
+
+  const authFailed = (error: unknown) => {
+    if (state === 'auth_failed') return;
+    const failure = toRealtimeError(error, 'authentication failed');
+    stop('auth_failed', failure);
+    emit('auth_failed', failure);
+  };
+
+  const fail = (error: unknown) => stop('failed', toRealtimeError(error, 'the connection failed'));
+
+  /** Lost connection or failed attempt: close what is left and try again after a jittered delay. */
+  const retryLater = (error?: Error) => {
+    if (phase === 'waiting' || phase === 'stopped') return;
+    clearTimers();
+    const scheduled = ++generation;
+    phase = 'waiting';
+    transport?.disconnect();
+    markChannelsPending();
+    if (attempt >= reconnect.maxAttempts) {
+      fail(new RealtimeError('provider_unavailable', `gave up after ${attempt} reconnect attempts${error ? `: ${error.message}` : ''}`, { cause: error }));
+      return;
+    }
+    const delayMs = fullJitterDelay(attempt, reconnect);
+    attempt += 1;
+    setState('reconnecting', error);
+    emit('reconnect_scheduled', { attempt, delayMs, error });
+    retryTimer = setTimeout(() => {
+      if (scheduled === generation) void beginAttempt();
+    }, delayMs);
+  };
+
+  const attemptFailed = (error: unknown) => {
+    if (isTerminalAuthError(error)) authFailed(error);
+    else if (isFatalError(error)) fail(error);
+    else retryLater(toRealtimeError(error, 'connecting failed'));
+  };
+
+  const ensureTransport = (): Promise<ClientTransport> => {
+    transportPromise ??= (async () => {
+      let loaded: ClientTransport;
+      try {
+        loaded = await (options.createTransport ? options.createTransport(auth) : loadClientTransport(options, auth));
+      } catch (error) {
+        // A missing SDK or an unsupported provider: no retry can fix it.
+        throw isRealtimeError(error)
+          ? error
+          : new RealtimeError('invalid_config', `could not load the ${options.provider} client: ${(error as Error)?.message ?? error}`, { cause: error });
+      }
+      transport = loaded;
+      loaded.onStateChange(onTransportState);
+      for (const entry of channels.values()) attach(loaded, entry);
+      return loaded;
+    })();
+    return transportPromise;
+  };
+
+  /** One connection attempt: a fresh token, then the transport's connect, bounded by connectTimeoutMs. */
+  const beginAttempt = async () => {
+    const current = ++generation;
+    phase = 'connecting';
+    setState(attempt > 0 ? 'reconnecting' : 'connecting');
+    let loaded: ClientTransport;
+    try {
+      loaded = await ensureTransport();
+      if (current !== generation) return;
+      if (credentials) await credentials.refresh();
+    } catch (error) {
+      if (current === generation) attemptFailed(error);
+      return;
+    }
+    if (current !== generation) return;
+    connectTimer = setTimeout(() => {
+      if (current === generation && phase === 'connecting') {
+        retryLater(new RealtimeError('provider_unavailable', `not connected within ${reconnect.connectTimeoutMs} ms`, { retryable: true }));
+      }
+    }, reconnect.connectTimeoutMs);
+    loaded.connect();
+  };
+
+  const start = () => {
+    if (phase !== 'stopped') return;
+    attempt = 0;
+    phase = 'connecting';
+    if (options.systemEvents !== false && !systemSubscription) {
+      systemSubscription = addHandler(SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, (data) => onReauthRequired(data as ReauthRequired));
+    }
+    void beginAttempt();
+  };
+
+  /** Subscribing connects, unless the client stopped on an error only `connect()` should clear. */
+  const startIfIdle = () => {
+    if (phase === 'stopped' && (state === 'idle' || state === 'disconnected')) start();
+  };
+
+  function onTransportState(next: TransportConnectionState, error?: Error) {
+    if (phase !== 'connecting' && phase !== 'connected') return;
+    switch (next) {
+      case 'connected':
+        if (phase === 'connected') return;
+        clearTimeout(connectTimer);
+        phase = 'connected';
+        attempt = 0;
+        setState('connected');
+        return;
+      case 'reconnecting':
+        retryLater(error);
+        return;
+      case 'disconnected':
+        // Without an error this is the late echo of a close the client asked for earlier.
+        if (!error && phase === 'connecting') return;
+        if (error && isTerminalAuthError(error)) authFailed(error);
+        else stop('disconnected', error);
+        return;
+      case 'failed':
+        if (error && isTerminalAuthError(error)) authFailed(error);
+        else fail(error ?? new RealtimeError('provider_unavailable', 'the connection failed'));
+        return;
+      default:
+        return;
+    }
+  }
+
+  // --- credentials for the transports -------------------------------------------------------
+
+  const tokenForRequest = async (): Promise<string | undefined> => {
+    if (!credentials) return undefined;
+    try {
+      return await credentials.current();
+    } catch (error) {
+      if (isTerminalAuthError(error)) authFailed(error);
+      throw error;
+    }
+  };
+
+  /** Runs an auth request with the current token; a 401 gets one retry with a new token. */
+  const withToken = async <T>(call: (token: string | undefined) => Promise<T>): Promise<T> => {
+    const token = await tokenForRequest();
+    try {
+      return await call(token);
+    } catch (error) {
+      const status = (error as { status?: unknown })?.status;
+      if (!credentials || !token || status !== 401) throw error;
+      credentials.invalidate(token);
+      return call(await tokenForRequest());
+    }
+  };
+
+  const baseAuthorize = defaultChannelAuthorizer(options);
+  const baseAuthenticate = defaultUserAuthenticator(options);
+
+  const authorizeChannel: ChannelAuthorizer = (request) => withToken((token) => baseAuthorize({ ...request, token }));
+
+  /** Who the connection is: a refusal here is the user's, so it stops the client. */
+  const authenticateUser: UserAuthenticator | undefined = baseAuthenticate
+    ? async (request) => {
+        try {
+          return await withToken((token) => baseAuthenticate({ ...request, token }));
+        } catch (error) {
+          if (isTerminalAuthError(error)) authFailed(error);
+          else if (phase === 'connected' || phase === 'connecting') retryLater(toRealtimeError(error, 'user authentication failed'));
+          throw error;
+        }
+      }
+    : undefined;
+
+  const auth: TransportAuth = {
+    authorizeChannel,
+    authenticateUser,
+    fetchToken: credentials
+      ? async (request) => {
           try {
-            handler(incoming.data, { channel: name, event: incoming.event, userId: incoming.userId });
+            return await credentials.handOut(request.channels);
           } catch (error) {
-            // One broken handler must not stop delivery to the others.
-            queueMicrotask(() => {
-              throw error;
-            });
+            if (isTerminalAuthError(error)) authFailed(error);
+            throw error;
           }
         }
+      : undefined,
+  };
+
+  // --- channels ---------------------------------------------------------------------------
+
+  const notifyPresence = (entry: ChannelEntry, type: PresenceChange['type'], member?: PresenceMember) => {
+    if (entry.presence.size === 0) return;
+    const change: PresenceChange = { type, member, members: transport?.members(entry.name) ?? [] };
+    for (const listener of [...entry.presence]) safely(() => listener(change));
+  };
+
+  const attach = (target: ClientTransport, entry: ChannelEntry) => {
+    const current = () => channels.get(entry.name) === entry;
+    target.subscribe(entry.name, {
+      onEvent: (incoming: IncomingEvent) => {
+        if (!current()) return;
+        const meta: EventMeta = { channel: entry.name, event: incoming.event, userId: incoming.userId };
+        // Copies: a handler that unsubscribes while we iterate must not skip its neighbours.
+        for (const handler of [...(entry.handlers.get(incoming.event) ?? [])]) safely(() => handler(incoming.data, meta));
+        for (const handler of [...entry.allHandlers]) safely(() => handler(incoming.event, incoming.data, meta));
       },
       onSubscribed: () => {
+        if (!current()) return;
         entry.status = 'subscribed';
+        entry.error = undefined;
         settle(entry);
+        emit('subscribed', { channel: entry.name });
+        notifyPresence(entry, 'subscribed');
       },
       onError: (error) => {
+        if (!current()) return;
         entry.status = 'failed';
         entry.error = error;
         settle(entry);
+        emit('subscription_error', { channel: entry.name, error });
+      },
+      onMemberAdded: (member) => {
+        if (current()) notifyPresence(entry, 'member_added', member);
+      },
+      onMemberRemoved: (member) => {
+        if (current()) notifyPresence(entry, 'member_removed', member);
       },
     });
   };
+
+  const retain = (channel: string): ChannelEntry => {
+    assertChannelName(channel);
+    let entry = channels.get(channel);
+    if (entry) {
+      clearTimeout(entry.leaveTimer);
+      entry.leaveTimer = undefined;
+      return entry;
+    }
+    entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [] };
+    channels.set(channel, entry);
+    if (transport) attach(transport, entry);
+    return entry;
+  };
+
+  /**
+   * Leaves the channel a tick after its last listener went: React StrictMode's unmount and
+   * remount, or a listener moving between components, then keeps the one subscription.
+   */
+  const release = (entry: ChannelEntry) => {
+    if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry || entry.leaveTimer) return;
+    entry.leaveTimer = setTimeout(() => {
+      entry.leaveTimer = undefined;
+      if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry) return;
+      channels.delete(entry.name);
+      transport?.unsubscribe(entry.name);
+      for (const waiter of entry.waiters.splice(0)) waiter.reject(new RealtimeError('closed', `unsubscribed from ${entry.name}`));
+    }, 0);
+  };
+
+  /** Adds one listener and returns the function that removes it (at most once). */
+  const hold = (entry: ChannelEntry, remove: () => void): Unsubscribe => {
+    let active = true;
+    startIfIdle();
+    return () => {
+      if (!active) return;
+      active = false;
+      remove();
+      release(entry);
+    };
+  };
+
+  function addHandler(channel: string, event: string, handler: EventHandler<any>): Unsubscribe {
+    const entry = retain(channel);
+    let set = entry.handlers.get(event);
+    if (!set) entry.handlers.set(event, (set = new Set()));
+    // A Set would merge the same function subscribed twice; a wrapper keeps each subscription its own.
+    const own: EventHandler<any> = (data, meta) => handler(data, meta);
+    set.add(own);
+    return hold(entry, () => {
+      set!.delete(own);
+      if (set!.size === 0 && entry.handlers.get(event) === set) entry.handlers.delete(event);
+    });
+  }
+
+  // --- re-authentication ---------------------------------------------------------------------
+
+  function onReauthRequired(data: ReauthRequired | undefined) {
+    const rotationId = typeof data?.rotationId === 'string' ? data.rotationId : undefined;
+    if (rotationId) {
+      if (handledRotations.has(rotationId)) return;
+      handledRotations.add(rotationId);
+    }
+    const deadline = typeof data?.deadline === 'number' ? data.deadline : undefined;
+    // Spread the fleet's token requests, but finish well before the deadline.
+    const window = Math.min(reauthSpreadMs, deadline === undefined ? reauthSpreadMs : Math.max(0, (deadline - Date.now()) / 2));
+    clearTimeout(reauthTimer);
+    reauthTimer = setTimeout(() => {
+      reauthenticate(rotationId).catch(() => {
+        // Reported through the reauth_failed event (and auth_failed when terminal).
+      });
+    }, Math.floor(Math.random() * window));
+  }
+
+  const reauthenticate = (rotationId?: string): Promise<void> => {
+    reauthInFlight ??= (async () => {
+      try {
+        if (phase !== 'connected' || !transport) {
+          // Not connected: the next connect fetches a fresh token anyway.
+          credentials?.clear();
+          return;
+        }
+        const current = generation;
+        if (credentials) await credentials.refresh();
+        if (current !== generation) return;
+        if (transport.reauthenticate) {
+          await transport.reauthenticate();
+        } else {
+          // This transport cannot re-authenticate in place: reconnect with the fresh token.
+          clearTimers();
+          generation += 1;
+          phase = 'connecting';
+          transport.disconnect();
+          markChannelsPending();
+          await new Promise<void>((resolve, reject) => {
+            const off = client.onStateChange((next, error) => {
+              if (next === 'connected') resolve();
+              else if (next === 'failed' || next === 'auth_failed' || next === 'disconnected') reject(error ?? new RealtimeError('closed', 'the connection closed'));
+              else return;
+              off();
+            });
+            void beginAttempt();
+          });
+        }
+        if (phase !== 'connected') throw lastError ?? new RealtimeError('closed', 'the connection closed while re-authenticating');
+        emit('reauthenticated', { rotationId });
+      } catch (error) {
+        const failure = toRealtimeError(error, 're-authentication failed');
+        emit('reauth_failed', failure);
+        if (isTerminalAuthError(failure)) authFailed(failure);
+        throw failure;
+      } finally {
+        reauthInFlight = undefined;
+      }
+    })();
+    return reauthInFlight;
+  };
+
+  // --- public API ----------------------------------------------------------------------------
 
   const client: RealtimeClient = {
     provider: options.provider,
     get state() {
       return state;
     },
-    get socketId() {
-      return transport?.socketId;
+    get error() {
+      return lastError;
     },
-    async connect() {
-      const loaded = await ensureTransport();
-      if (state === 'connected') return;
-      loaded.connect();
-      await new Promise<void>((resolve, reject) => {
+    get socketId() {
+      return phase === 'connected' ? transport?.socketId : undefined;
+    },
+    connect() {
+      if (state === 'connected') return Promise.resolve();
+      const connected = new Promise<void>((resolve, reject) => {
         const off = client.onStateChange((next, error) => {
-          if (next === 'connected') {
-            off();
-            resolve();
-          } else if (next === 'failed') {
-            off();
-            reject(error ?? new RealtimeError('provider_unavailable', 'connection failed'));
-          }
+          if (next === 'connected') resolve();
+          else if (next === 'failed' || next === 'auth_failed' || next === 'disconnected') {
+            reject(error ?? lastError ?? new RealtimeError('closed', `the connection ended in state ${next}`));
+          } else return;
+          off();
         });
       });
+      if (phase === 'stopped') start();
+      return connected;
     },
     disconnect() {
+      clearTimers();
+      clearTimeout(reauthTimer);
+      generation += 1;
+      phase = 'stopped';
       transport?.disconnect();
+      markChannelsPending();
+      if (state === 'connecting' || state === 'connected' || state === 'reconnecting') setState('disconnected');
     },
     subscribe(channel, event, handler) {
-      assertChannelName(channel);
-      let entry = channels.get(channel);
-      if (!entry) {
-        entry = { handlers: new Map(), status: 'pending', waiters: [] };
-        channels.set(channel, entry);
-        if (transport) attach(transport, channel, entry);
-        else void ensureTransport().catch((error: Error) => {
-          entry!.status = 'failed';
-          entry!.error = error;
-          settle(entry!);
-        });
-      }
-      let set = entry.handlers.get(event);
-      if (!set) entry.handlers.set(event, (set = new Set()));
-      set.add(handler);
-      const owner = entry;
-      let active = true;
-      return () => {
-        if (!active) return;
-        active = false;
-        set!.delete(handler);
-        if (set!.size === 0) owner.handlers.delete(event);
-        if (owner.handlers.size === 0 && channels.get(channel) === owner) {
-          channels.delete(channel);
-          transport?.unsubscribe(channel);
-        }
-      };
+      return addHandler(channel, event, handler as EventHandler<any>);
+    },
+    subscribeAll(channel, handler) {
+      const entry = retain(channel);
+      const own: ChannelEventHandler = (event, data, meta) => handler(event, data, meta);
+      entry.allHandlers.add(own);
+      return hold(entry, () => entry.allHandlers.delete(own));
+    },
+    onPresence(channel, listener) {
+      const entry = retain(channel);
+      const own: PresenceListener = (change) => listener(change);
+      entry.presence.add(own);
+      return hold(entry, () => entry.presence.delete(own));
     },
     whenSubscribed(channel) {
       const entry = channels.get(channel);
@@ -164,11 +616,14 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       if (entry.status === 'failed') return Promise.reject(entry.error);
       return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
     },
+    subscriptionStatus(channel) {
+      return channels.get(channel)?.status;
+    },
     whisper(channel, event, data) {
       if (channelKind(channel) === 'public') {
         throw new RealtimeError('invalid_channel', 'client events can only be sent on private and presence channels');
       }
-      if (!transport) throw new RealtimeError('closed', 'not connected');
+      if (!transport || phase !== 'connected') throw new RealtimeError('closed', 'not connected');
       transport.trigger(channel, event.startsWith(CLIENT_EVENT_PREFIX) ? event : `${CLIENT_EVENT_PREFIX}${event}`, data);
     },
     members(channel) {
@@ -178,6 +633,31 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
     },
+    on(event, listener) {
+      let set = eventListeners.get(event);
+      if (!set) eventListeners.set(event, (set = new Set()));
+      const own = (payload: any) => listener(payload);
+      set.add(own);
+      return () => set!.delete(own);
+    },
+    reauthenticate: () => reauthenticate(),
+    socketIdHeaders() {
+      return socketIdHeaders(client);
+    },
+    withSocketId<T extends RequestInit>(init?: T): T {
+      const socketId = client.socketId;
+      if (!socketId) return (init ?? {}) as T;
+      const headers = new Headers(init?.headers);
+      headers.set(SOCKET_ID_HEADER, socketId);
+      return { ...(init ?? {}), headers } as T;
+    },
   };
   return client;
+}
+
+/** `{ 'X-Socket-ID': id }` for a client that is connected, else `{}`. */
+export function socketIdHeaders(client: Pick<RealtimeClient, 'socketId'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (client.socketId) headers[SOCKET_ID_HEADER] = client.socketId;
+  return headers;
 }

@@ -97,9 +97,13 @@ export interface TransportChannelCallbacks {
   onMemberRemoved?(member: PresenceMember): void;
 }
 
-/** How a transport gets a signature for a private or presence channel. */
-export type ChannelAuthorizer = (request: { socketId: string; channel: string }) => Promise<ChannelAuthorization>;
-export type UserAuthenticator = (request: { socketId: string }) => Promise<UserAuthentication>;
+/**
+ * How a transport gets a signature for a private or presence channel. `token` is the client's
+ * current credential (see TokenFetcher), sent as `Authorization: Bearer` by the default HTTP
+ * authorizer; transports never set it, `src/client` adds it.
+ */
+export type ChannelAuthorizer = (request: { socketId: string; channel: string; token?: string | undefined }) => Promise<ChannelAuthorization>;
+export type UserAuthenticator = (request: { socketId: string; token?: string | undefined }) => Promise<UserAuthentication>;
 /**
  * Fetches a fresh credential (from `/api/realtime/token` or the app's `getCredentials()`).
  * Called before every connect and reconnect; `channels` are the channels the client wants, so a

@@ -18,6 +18,11 @@ export interface MemoryTransportOptions {
   authenticateUser?: UserAuthenticator | undefined;
 }
 
+/**
+ * The memory provider's browser side. Like the Pusher transport it never reconnects by itself:
+ * a dropped connection (hub.setAvailable(false), the stand-in for a server restart) or a failed
+ * attempt is reported as `reconnecting` and src/client decides when to try again.
+ */
 export function createMemoryTransport(options: MemoryTransportOptions): ClientTransport {
   const hub = getMemoryHub(options.hub);
   const listeners = new Set<(state: ConnectionState, error?: Error) => void>();
@@ -26,9 +31,9 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
   let state: ConnectionState = 'idle';
 
   const setState = (next: ConnectionState, error?: Error) => {
-    if (next === state) return;
+    if (next === state && !error) return;
     state = next;
-    for (const listener of listeners) listener(next, error);
+    for (const listener of [...listeners]) listener(next, error);
   };
 
   const join = async (channel: string, callbacks: TransportChannelCallbacks) => {
@@ -41,48 +46,65 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
       await hub.join(current.id, channel, authorization);
       callbacks.onSubscribed();
     } catch (error) {
+      if (socket !== current || channels.get(channel) !== callbacks) return;
       callbacks.onError(error instanceof Error ? error : new Error(String(error)));
     }
   };
 
+  /** The connection ended without us asking. */
+  const closed = (id: string, next: 'reconnecting' | 'disconnected', error: Error) => {
+    if (socket?.id !== id) return;
+    socket = undefined;
+    setState(next, error);
+  };
+
   return {
     get socketId() {
-      return socket?.id;
+      return state === 'connected' ? socket?.id : undefined;
     },
     connect() {
-      if (socket) return;
+      if (socket || state === 'connecting') return;
       setState('connecting');
-      const created = hub.connect((id) => ({
-        id,
-        userId: undefined,
-        deliver: (event) => channels.get(event.channel)?.onEvent(event),
-        memberAdded: (channel, member) => channels.get(channel)?.onMemberAdded?.(member),
-        memberRemoved: (channel, member) => channels.get(channel)?.onMemberRemoved?.(member),
-        terminated: (reason) => {
-          if (socket?.id !== id) return;
-          socket = undefined;
-          setState('disconnected', new RealtimeError('closed', reason, { provider: 'memory' }));
-        },
-      }));
-      socket = created;
       // Connected on a later tick, as over a network, so callers see 'connecting' first.
       setTimeout(async () => {
-        if (socket !== created) return;
+        if (state !== 'connecting' || socket) return;
+        let created: MemorySocket;
+        try {
+          created = hub.connect((id) => ({
+            id,
+            userId: undefined,
+            deliver: (event) => channels.get(event.channel)?.onEvent(event),
+            memberAdded: (channel, member) => channels.get(channel)?.onMemberAdded?.(member),
+            memberRemoved: (channel, member) => channels.get(channel)?.onMemberRemoved?.(member),
+            terminated: (reason) => closed(id, 'disconnected', new RealtimeError('closed', reason, { provider: 'memory' })),
+            dropped: (reason) =>
+              closed(id, 'reconnecting', new RealtimeError('provider_unavailable', reason, { provider: 'memory', retryable: true })),
+          }));
+        } catch (error) {
+          state = 'idle';
+          setState('reconnecting', error as Error);
+          return;
+        }
+        socket = created;
         try {
           if (options.authenticateUser) await hub.signIn(created.id, await options.authenticateUser({ socketId: created.id }));
         } catch (error) {
-          setState('failed', error as Error);
+          if (socket !== created) return;
+          hub.disconnect(created.id);
+          socket = undefined;
+          const failure = error as Error & { retryable?: boolean };
+          setState(failure.retryable ? 'reconnecting' : 'failed', failure);
           return;
         }
+        if (socket !== created) return;
         setState('connected');
         for (const [channel, callbacks] of channels) void join(channel, callbacks);
       }, 0);
     },
     disconnect() {
-      if (!socket) return;
-      hub.disconnect(socket.id);
+      if (socket) hub.disconnect(socket.id);
       socket = undefined;
-      setState('disconnected');
+      if (state === 'connecting' || state === 'connected') setState('disconnected');
     },
     onStateChange(listener) {
       listeners.add(listener);
@@ -102,6 +124,28 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
     },
     members(channel): PresenceMember[] {
       return hub.members(channel);
+    },
+    /** Signs in again and re-authorises private and presence channels on the same socket. */
+    async reauthenticate() {
+      const current = socket;
+      if (!current || state !== 'connected') return;
+      if (options.authenticateUser) await hub.signIn(current.id, await options.authenticateUser({ socketId: current.id }));
+      await Promise.all(
+        [...channels.entries()]
+          .filter(([channel]) => channelKind(channel) !== 'public')
+          .map(async ([channel, callbacks]) => {
+            try {
+              const authorization = await options.authorizeChannel({ socketId: current.id, channel });
+              if (socket === current) await hub.join(current.id, channel, authorization);
+            } catch (error) {
+              const status = (error as { status?: number }).status;
+              if (status !== 401 && status !== 403 && (error as RealtimeError).code !== 'forbidden') throw error;
+              // The policy no longer allows this channel: leave it.
+              if (socket === current) hub.leave(current.id, channel);
+              callbacks.onError(error as Error);
+            }
+          }),
+      );
     },
   };
 }

@@ -17,6 +17,11 @@ export interface MemorySocket {
   memberRemoved(channel: string, member: PresenceMember): void;
   /** The hub closed this socket (terminate, hub reset). */
   terminated(reason: string): void;
+  /**
+   * The connection was lost the way a server restart or network failure loses it (Soketi closes
+   * with 4200): the client should reconnect. Sockets without it are told `terminated`.
+   */
+  dropped?(reason: string): void;
 }
 
 interface ChannelState {
@@ -31,6 +36,7 @@ export class MemoryHub {
   private readonly sockets = new Map<string, MemorySocket>();
   private readonly channels = new Map<string, ChannelState>();
   private nextSocket = 1;
+  private available = true;
   /** Every event published through the hub, for assertions in users' tests. */
   readonly published: OutgoingEvent[] = [];
 
@@ -43,6 +49,7 @@ export class MemoryHub {
   }
 
   connect(create: (id: string) => MemorySocket): MemorySocket {
+    if (!this.available) throw new RealtimeError('provider_unavailable', 'the memory hub is unavailable', { provider: 'memory', retryable: true });
     const id = `${1000 + this.nextSocket++}.${Math.floor(Math.random() * 1e9)}`;
     const socket = create(id);
     this.sockets.set(id, socket);
@@ -151,6 +158,25 @@ export class MemoryHub {
         this.disconnect(socket.id);
         socket.terminated('terminated by the server');
       }
+    }
+  }
+
+  /** False while the simulated server is down (see setAvailable). */
+  get isAvailable(): boolean {
+    return this.available;
+  }
+
+  /**
+   * Simulates the server going away and coming back: `false` drops every connection as a
+   * restart does (clients reconnect on their own) and refuses new ones until `true`.
+   */
+  setAvailable(available: boolean): void {
+    this.available = available;
+    if (available) return;
+    for (const socket of [...this.sockets.values()]) {
+      this.disconnect(socket.id);
+      if (socket.dropped) socket.dropped('the server went away');
+      else socket.terminated('the server went away');
     }
   }
 

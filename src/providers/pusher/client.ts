@@ -1,6 +1,7 @@
 import PusherModule from 'pusher-js';
 import type * as PusherTypes from 'pusher-js';
 import type * as PusherCore from 'pusher-js/types/src/core/pusher.js';
+import { channelKind } from '../../core/channels.js';
 import { RealtimeError } from '../../core/errors.js';
 import type {
   ChannelAuthorizer,
@@ -29,23 +30,92 @@ type PusherChannel = PusherTypes.Channel;
 // bundler) the default import is the class itself, while the types see a namespace with `default`.
 const Pusher = ((PusherModule as { default?: unknown }).default ?? PusherModule) as unknown as new (key: string, options: PusherTypes.Options) => Pusher;
 
-const STATES: Record<string, ConnectionState> = {
-  initialized: 'idle',
-  connecting: 'connecting',
-  connected: 'connected',
-  unavailable: 'reconnecting',
-  failed: 'failed',
-  disconnected: 'disconnected',
-};
+/** The parts of pusher-js's ConnectionManager and Connection used here (public in its JS). */
+interface PusherSocket {
+  bind(event: 'closed', callback: () => void): void;
+  unbind(event: 'closed', callback: () => void): void;
+}
+interface PusherConnectionManager {
+  state: string;
+  socket_id: string;
+  connection: PusherSocket | null;
+  connect(): void;
+  bind(event: string, callback: (data: any) => void): void;
+}
 
-/** pusher-js behind the transport interface; used for both Pusher cloud and Soketi. */
+/** pusher-js's close-code error ({ type: 'PusherError', data: { code, message } }) as a RealtimeError. */
+function closeError(event: unknown): RealtimeError | undefined {
+  const data = (event as { error?: { data?: { code?: number; message?: string } }; data?: { code?: number; message?: string } })?.error?.data
+    ?? (event as { data?: { code?: number; message?: string } })?.data;
+  if (typeof data?.code !== 'number') return undefined;
+  const code = data.code;
+  const message = `connection closed with code ${code}${data.message ? `: ${data.message}` : ''}`;
+  // 4000-4099: refused for good (4009: user terminated / unauthorized); 4100-4199: over capacity,
+  // 4200-4299: restart or going away, both worth retrying after a pause.
+  if (code >= 4000 && code < 4100) return new RealtimeError('closed', message, { retryable: false, details: { closeCode: code } });
+  return new RealtimeError('provider_unavailable', message, { retryable: true, details: { closeCode: code } });
+}
+
+/**
+ * pusher-js behind the transport interface; used for both Pusher cloud and Soketi.
+ *
+ * Reconnecting belongs to src/client, not to pusher-js: pusher-js reconnects at once on close code
+ * 4200 (Soketi's restart), one second after a network close, and never with jitter, so after a
+ * server restart every client would come back in the same instant. Here pusher-js may only connect
+ * while the client asked for a connection (`wantOpen`): its ConnectionManager's `connect` is
+ * wrapped so that its own retry timers become no-ops, and the first sign of a lost connection
+ * (the socket's `closed`, `unavailable`, or a fall from connected back to connecting) turns into
+ * `reconnecting` for the client to act on. pusher-js keeps its channel list across `disconnect()`
+ * and `connect()`, and re-subscribes (re-authorising private and presence channels through
+ * `authorizeChannel`, which carries the client's fresh token) and signs in again on every connect.
+ */
 export function createPusherTransport(options: PusherTransportOptions): ClientTransport {
   const listeners = new Set<(state: ConnectionState, error?: Error) => void>();
+  const channels = new Map<string, TransportChannelCallbacks>();
+  /** The last authorization failure per channel: pusher-js only passes its message on. */
+  const authErrors = new Map<string, Error>();
   let pusher: Pusher | undefined;
-  let everConnected = false;
+  let manager: PusherConnectionManager | undefined;
+  let wantOpen = false;
+  let lastCloseError: RealtimeError | undefined;
 
   const emit = (state: ConnectionState, error?: Error) => {
-    for (const listener of listeners) listener(state, error);
+    for (const listener of [...listeners]) listener(state, error);
+  };
+
+  /** The connection is gone while the client wanted it: stop pusher-js and let the client decide. */
+  const lost = (error: Error) => {
+    if (!wantOpen) return;
+    wantOpen = false;
+    pusher?.disconnect();
+    emit('reconnecting', error);
+  };
+
+  const bindChannel = (client: Pusher, name: string) => {
+    const channel: PusherChannel = client.subscribe(name);
+    channel.unbind_global();
+    channel.bind_global((event: string, data: any, metadata?: { user_id?: string }) => {
+      const callbacks = channels.get(name);
+      if (!callbacks) return;
+      switch (event) {
+        case 'pusher:subscription_succeeded':
+          authErrors.delete(name);
+          callbacks.onSubscribed();
+          return;
+        case 'pusher:subscription_error':
+          callbacks.onError(authErrors.get(name) ?? subscriptionError(name, data));
+          authErrors.delete(name);
+          return;
+        case 'pusher:member_added':
+          callbacks.onMemberAdded?.({ id: String(data.id), info: data.info ?? {} });
+          return;
+        case 'pusher:member_removed':
+          callbacks.onMemberRemoved?.({ id: String(data.id), info: data.info ?? {} });
+          return;
+      }
+      if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return;
+      callbacks.onEvent({ channel: name, event, data, userId: metadata?.user_id });
+    });
   };
 
   const create = (): Pusher => {
@@ -67,7 +137,10 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
         customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, callback: (error: Error | null, data: any) => void) => {
           options.authorizeChannel({ socketId, channel: channelName }).then(
             (authorization) => callback(null, authorization),
-            (error: Error) => callback(error, null),
+            (error: Error) => {
+              authErrors.set(channelName, error);
+              callback(error, null);
+            },
           );
         },
       },
@@ -86,34 +159,65 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
           }
         : {}),
     });
-    client.connection.bind('state_change', ({ current }: { current: string }) => {
-      let state = STATES[current] ?? 'connecting';
-      if (state === 'connected') everConnected = true;
-      else if (state === 'connecting' && everConnected) state = 'reconnecting';
-      emit(state);
+    const connection = client.connection as unknown as PusherConnectionManager;
+    manager = connection;
+    // pusher-js's retry timers call this; only a connect the client asked for may go through.
+    const connectNow = connection.connect.bind(connection);
+    connection.connect = () => {
+      if (wantOpen) connectNow();
+    };
+    let watched: PusherSocket | null = null;
+    const onSocketClosed = () => lost(lastCloseError ?? new RealtimeError('provider_unavailable', 'the connection closed', { retryable: true }));
+    connection.bind('error', (event: unknown) => {
+      lastCloseError = closeError(event) ?? lastCloseError;
     });
-    client.connection.bind('error', (error: unknown) => {
-      const detail = (error as { error?: { data?: { code?: number; message?: string } } })?.error?.data;
-      if (detail?.code !== undefined) {
-        emit('reconnecting', new RealtimeError('provider_unavailable', `connection error ${detail.code}: ${detail.message ?? ''}`));
+    connection.bind('state_change', ({ previous, current }: { previous: string; current: string }) => {
+      if (!wantOpen) return; // the echo of a disconnect() we made
+      switch (current) {
+        case 'connecting':
+          // From connected straight to connecting is pusher-js retrying by itself (pong timeout):
+          // stop it once its connect() has returned.
+          if (previous === 'connected') queueMicrotask(() => lost(lastCloseError ?? new RealtimeError('provider_unavailable', 'the connection timed out', { retryable: true })));
+          else emit('connecting');
+          return;
+        case 'connected':
+          if (watched) watched.unbind('closed', onSocketClosed);
+          watched = connection.connection;
+          watched?.bind('closed', onSocketClosed);
+          emit('connected');
+          return;
+        case 'unavailable':
+          lost(lastCloseError ?? new RealtimeError('provider_unavailable', 'the server is unavailable', { retryable: true }));
+          return;
+        case 'failed':
+          wantOpen = false;
+          emit('failed', new RealtimeError('not_supported', 'pusher-js found no transport it can use here'));
+          return;
+        case 'disconnected':
+          // pusher-js disconnected by itself: the server refused the connection (4000-4099).
+          wantOpen = false;
+          emit('disconnected', lastCloseError ?? new RealtimeError('closed', 'the server closed the connection'));
+          return;
       }
     });
+    for (const name of channels.keys()) bindChannel(client, name);
     if (options.authenticateUser) client.signin();
     return client;
   };
 
   return {
     get socketId() {
-      return pusher?.connection.socket_id || undefined;
+      return manager?.state === 'connected' ? manager.socket_id || undefined : undefined;
     },
     connect() {
-      if (pusher) {
-        pusher.connect();
-        return;
-      }
-      pusher = create();
+      if (wantOpen) return;
+      wantOpen = true;
+      lastCloseError = undefined;
+      if (pusher) pusher.connect();
+      else pusher = create();
     },
     disconnect() {
+      wantOpen = false;
       pusher?.disconnect();
     },
     onStateChange(listener) {
@@ -121,29 +225,12 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       return () => listeners.delete(listener);
     },
     subscribe(name, callbacks) {
-      pusher ??= create();
-      const channel: PusherChannel = pusher.subscribe(name);
-      channel.unbind_global();
-      channel.bind_global((event: string, data: any, metadata?: { user_id?: string }) => {
-        switch (event) {
-          case 'pusher:subscription_succeeded':
-            callbacks.onSubscribed();
-            return;
-          case 'pusher:subscription_error':
-            callbacks.onError(subscriptionError(name, data));
-            return;
-          case 'pusher:member_added':
-            callbacks.onMemberAdded?.({ id: String(data.id), info: data.info ?? {} });
-            return;
-          case 'pusher:member_removed':
-            callbacks.onMemberRemoved?.({ id: String(data.id), info: data.info ?? {} });
-            return;
-        }
-        if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return;
-        callbacks.onEvent({ channel: name, event, data, userId: metadata?.user_id });
-      });
+      channels.set(name, callbacks);
+      if (pusher) bindChannel(pusher, name);
     },
     unsubscribe(name) {
+      channels.delete(name);
+      authErrors.delete(name);
       pusher?.channel(name)?.unbind_global();
       pusher?.unsubscribe(name);
     },
@@ -157,6 +244,42 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       const members: PresenceMember[] = [];
       channel?.members?.each((member: { id: string; info: any }) => members.push({ id: String(member.id), info: member.info ?? {} }));
       return members;
+    },
+    /**
+     * Secret rotation on the Pusher protocol: the app's server learns that this socket holds a
+     * valid new credential from the auth requests made with the new token. Sign in again (the
+     * server re-checks the signature) and re-authorise every private and presence channel; the
+     * subscriptions themselves stay as they are, so nothing is dropped and no member leaves. A
+     * channel the policy no longer allows is left and reported through its onError.
+     */
+    async reauthenticate() {
+      const client = pusher;
+      if (!client || manager?.state !== 'connected') return;
+      const socketId = manager.socket_id;
+      if (options.authenticateUser) {
+        const authentication = await options.authenticateUser({ socketId });
+        if (manager.socket_id === socketId) client.send_event('pusher:signin', authentication);
+      }
+      const refused: Array<[string, Error]> = [];
+      await Promise.all(
+        [...channels.keys()]
+          .filter((name) => channelKind(name) !== 'public' && client.channel(name)?.subscribed)
+          .map(async (name) => {
+            try {
+              await options.authorizeChannel({ socketId, channel: name });
+            } catch (error) {
+              const status = (error as { status?: number }).status;
+              if (status === 401 || status === 403) refused.push([name, error as Error]);
+              else throw error;
+            }
+          }),
+      );
+      for (const [name, error] of refused) {
+        const callbacks = channels.get(name);
+        client.channel(name)?.unbind_global();
+        client.unsubscribe(name);
+        callbacks?.onError(error);
+      }
     },
   };
 }

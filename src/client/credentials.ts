@@ -1,0 +1,206 @@
+import { isRealtimeError, RealtimeError, type RealtimeErrorCode } from '../core/errors.js';
+import type { ClientToken, TokenFetcher } from '../core/provider.js';
+import type { TokenResponse } from '../core/systemEvents.js';
+import type { ClientOptions } from './options.js';
+
+/**
+ * The one credentials contract of the client, for every provider: a short-lived token, fetched
+ * fresh before every connect and reconnect (and on `reauth_required`), never reused once expired
+ * or refused. Pusher/Soketi send it as `Authorization: Bearer` on the auth and user-auth requests;
+ * Ably uses it as the connection credential.
+ */
+
+/** A token is treated as expired this long before its `expiresAt`, so it never expires in flight. */
+export const TOKEN_EXPIRY_MARGIN_MS = 5_000;
+
+/** The `RealtimeError` code for an HTTP status from the app's own endpoints. */
+export function errorCodeForStatus(status: number): RealtimeErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'provider_unavailable';
+  return 'provider_rejected';
+}
+
+/**
+ * Terminal: the user is not (or no longer) allowed to connect. Retrying cannot help; the app
+ * should send the user to log in. Everything else (network, 5xx, 429, timeouts) is retryable.
+ */
+export function isTerminalAuthError(error: unknown): boolean {
+  if (isRealtimeError(error)) {
+    return error.code === 'unauthorized' || error.code === 'forbidden' || error.status === 401 || error.status === 403;
+  }
+  const status = (error as { status?: unknown } | null)?.status;
+  return status === 401 || status === 403;
+}
+
+/** Configuration mistakes that no retry can fix (state `failed`). */
+export function isFatalError(error: unknown): boolean {
+  return isRealtimeError(error) && (error.code === 'invalid_config' || error.code === 'not_supported');
+}
+
+/** Any thrown value as a RealtimeError; app-supplied `getCredentials` may throw anything. */
+export function toRealtimeError(error: unknown, fallback: string): RealtimeError {
+  if (isRealtimeError(error)) return error;
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number') {
+    return new RealtimeError(errorCodeForStatus(status), (error as Error)?.message || fallback, { status, cause: error });
+  }
+  return new RealtimeError('provider_unavailable', `${fallback}: ${(error as Error)?.message ?? String(error)}`, {
+    retryable: true,
+    cause: error,
+  });
+}
+
+/** Turns a relative endpoint into an absolute URL in a browser; outside one it must be absolute. */
+export function resolveEndpoint(url: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  if (!base) {
+    throw new RealtimeError(
+      'invalid_config',
+      `the endpoint ${JSON.stringify(url)} is relative and there is no page to resolve it against; pass an absolute URL or getCredentials`,
+    );
+  }
+  return new URL(url, base).toString();
+}
+
+async function extraHeaders(options: ClientOptions): Promise<Record<string, string>> {
+  return typeof options.headers === 'function' ? await options.headers() : options.headers ?? {};
+}
+
+/**
+ * The default credential source: `GET tokenEndpoint?channel=a&channel=b` answering
+ * `TokenResponse` JSON. Cookies go along (same origin), so the app's session decides who the
+ * user is; 401/403 mean "not logged in / not allowed" and stop the client (`auth_failed`).
+ */
+export function httpTokenFetcher(options: ClientOptions, endpoint: string): TokenFetcher {
+  return async ({ channels }) => {
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const url = new URL(resolveEndpoint(endpoint));
+    for (const channel of channels) url.searchParams.append('channel', channel);
+    let response: Response;
+    try {
+      response = await doFetch(url.toString(), {
+        method: 'GET',
+        headers: { accept: 'application/json', ...(await extraHeaders(options)) },
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch (error) {
+      throw new RealtimeError('provider_unavailable', `token request to ${endpoint} failed: ${(error as Error).message}`, {
+        retryable: true,
+        cause: error,
+      });
+    }
+    if (!response.ok) {
+      let message = `token request to ${endpoint} answered ${response.status}`;
+      try {
+        const body = (await response.json()) as { error?: { message?: string } };
+        if (body?.error?.message) message += `: ${body.error.message}`;
+      } catch {
+        // Not our JSON (a proxy's error page); the status says enough.
+      }
+      throw new RealtimeError(errorCodeForStatus(response.status), message, { status: response.status });
+    }
+    let body: Partial<TokenResponse>;
+    try {
+      body = (await response.json()) as Partial<TokenResponse>;
+    } catch (error) {
+      throw new RealtimeError('provider_unavailable', `token response from ${endpoint} is not JSON`, { retryable: true, cause: error });
+    }
+    if (typeof body?.token !== 'string' || body.token === '' || typeof body.expiresAt !== 'number') {
+      throw new RealtimeError('provider_unavailable', `token response from ${endpoint} lacks "token" and "expiresAt"`, { retryable: true });
+    }
+    return { token: body.token, expiresAt: body.expiresAt };
+  };
+}
+
+/**
+ * Which credential source a client uses, or none. Tokens are on when the app gives
+ * `getCredentials` or a `tokenEndpoint`, for Ably (the token is the connection credential), and
+ * whenever the auth requests go to the default HTTP endpoints. `tokenEndpoint: false` turns them
+ * off (cookie-only auth); a custom `authorizeChannel` without either option has nothing to carry
+ * a token to, so it gets none.
+ */
+export function tokenFetcherFor(options: ClientOptions): TokenFetcher | undefined {
+  if (options.getCredentials) return options.getCredentials;
+  if (options.tokenEndpoint === false) return undefined;
+  if (typeof options.tokenEndpoint === 'string') return httpTokenFetcher(options, options.tokenEndpoint);
+  if (options.provider === 'ably' || !options.authorizeChannel) return httpTokenFetcher(options, '/api/realtime/token');
+  return undefined;
+}
+
+/**
+ * Holds the current token. Every connect calls `refresh()` (always a new token); auth requests
+ * call `current()` (the token, or a new one once it is within TOKEN_EXPIRY_MARGIN_MS of expiry or
+ * was refused); a transport whose connection credential is the token (Ably) calls `handOut()`,
+ * which gives the just-fetched token once and fetches anew on every later call (token renewal).
+ */
+export class CredentialStore {
+  private token: ClientToken | undefined;
+  private handedOut = false;
+  private inFlight: Promise<ClientToken> | undefined;
+  /** Tokens fetched so far (tests and diagnostics). */
+  fetchCount = 0;
+
+  constructor(
+    private readonly fetcher: TokenFetcher,
+    private readonly wantedChannels: () => readonly string[],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Fetches a new token (joining a fetch already in flight, which started after any use of the old one). */
+  refresh(extraChannels: readonly string[] = []): Promise<ClientToken> {
+    this.token = undefined;
+    this.inFlight ??= (async () => {
+      try {
+        const channels = [...new Set([...this.wantedChannels(), ...extraChannels])];
+        let token: ClientToken;
+        try {
+          token = await this.fetcher({ channels });
+        } catch (error) {
+          throw toRealtimeError(error, 'fetching a token failed');
+        }
+        if (typeof token?.token !== 'string' || typeof token.expiresAt !== 'number') {
+          throw new RealtimeError('invalid_config', 'getCredentials() must resolve to { token: string, expiresAt: number }');
+        }
+        this.fetchCount += 1;
+        this.token = token;
+        this.handedOut = false;
+        return token;
+      } finally {
+        this.inFlight = undefined;
+      }
+    })();
+    return this.inFlight;
+  }
+
+  /** A token that is not about to expire, fetched if needed. */
+  async current(): Promise<string> {
+    const token = this.token;
+    if (token && token.expiresAt - TOKEN_EXPIRY_MARGIN_MS > this.now()) return token.token;
+    return (await this.refresh()).token;
+  }
+
+  /** The connection credential for token-based providers: never the same token twice. */
+  async handOut(channels: readonly string[]): Promise<ClientToken> {
+    const token = this.token;
+    if (token && !this.handedOut && token.expiresAt - TOKEN_EXPIRY_MARGIN_MS > this.now()) {
+      this.handedOut = true;
+      return token;
+    }
+    const fresh = await this.refresh(channels);
+    this.handedOut = true;
+    return fresh;
+  }
+
+  /** The server refused `token` (revoked, rotated away): never use it again. */
+  invalidate(token: string): void {
+    if (this.token?.token === token) this.token = undefined;
+  }
+
+  clear(): void {
+    this.token = undefined;
+  }
+}
