@@ -14,6 +14,8 @@ import { startSoketi } from './soketiProcess.mjs';
 
 const provider = (process.env.REALTIME_PROVIDER || 'soketi').trim();
 const appPort = Number(process.env.PORT || 3000);
+// Where `next build` writes (relative to examples/chat); the tests use their own folder.
+const distDir = process.env.NEXT_DIST_DIR || '.next';
 const env = { ...process.env, REALTIME_PROVIDER: provider, NEXT_PUBLIC_REALTIME_PROVIDER: provider, NEXT_TELEMETRY_DISABLED: '1' };
 
 function fail(message) {
@@ -120,12 +122,12 @@ const publicEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name
 const fingerprint = createHash('sha256')
   .update(JSON.stringify({ publicEnv, app: newestMtime(chatAppDir), lib: statSync(path.join(repositoryRoot, 'dist', 'server', 'index.js')).mtimeMs }))
   .digest('hex');
-const stampFile = path.join(chatAppDir, '.next', 'demo-build-fingerprint');
-const built = existsSync(path.join(chatAppDir, '.next', 'BUILD_ID')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === fingerprint;
+const stampFile = path.join(chatAppDir, distDir, 'demo-build-fingerprint');
+const built = existsSync(path.join(chatAppDir, distDir, 'BUILD_ID')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === fingerprint;
 if (!built) {
   console.log('Building the chat app (next build; a minute or two the first time)...');
   try {
-    await buildChatApp({ env, quiet: !process.env.DEMO_VERBOSE });
+    await buildChatApp({ env, distDir, quiet: !process.env.DEMO_VERBOSE });
   } catch (error) {
     console.error(error.message);
     await shutdown(1);
@@ -135,7 +137,7 @@ if (!built) {
 
 // 4. The app.
 try {
-  app = await startChatApp({ env, port: appPort, hostname: '0.0.0.0', quiet: true });
+  app = await startChatApp({ env, port: appPort, hostname: '0.0.0.0', distDir, quiet: true });
 } catch (error) {
   console.error(error.message);
   await shutdown(1);
@@ -150,4 +152,4 @@ soketi?.exited.then(({ code, signal }) => {
   console.error(`Soketi exited (${signal ?? `code ${code}`}):\n${soketi.output.join('').slice(-3000)}`);
   void shutdown(1);
 });
-console.log(`\n  next-realtime chat on ${provider}: http://localhost:${appPort}\n  Open it in two browser windows (one private) to chat with yourself. Ctrl-C stops everything.\n`);
+console.log(`\n  next-realtime chat on ${provider}: http://localhost:${appPort} (next start pid ${app.pid})\n  Open it in two browser windows (one private) to chat with yourself. Ctrl-C stops everything.\n`);

@@ -209,8 +209,12 @@ describe('example chat in Chromium on Soketi', () => {
     await alice.waitForURL(`${app.url}/`);
     await alice.getByTestId('name').waitFor();
     // The second tab did nothing: only terminateUser can have closed its connection.
-    await aliceSecondTab.locator('[data-testid=connection-state]:not([data-state=connected])').waitFor({ timeout: 10_000 });
+    await aliceSecondTab.getByTestId('connection-closed').waitFor({ timeout: 10_000 });
     await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 10_000 });
+    // And it stays closed: a terminated user is not reconnected behind the app's back.
+    await aliceSecondTab.waitForTimeout(4000);
+    expect(await aliceSecondTab.getByTestId('connection-state').getAttribute('data-state')).not.toBe('connected');
+    expect(await presence(bob, 'alice').count()).toBe(0);
     await screenshot(aliceSecondTab, 'alice-second-tab-closed-by-logout');
     await screenshot(bob, 'bob-sees-alice-gone');
   }, STEP_TIMEOUT);

@@ -20,7 +20,10 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const client = useRealtimeClient();
   const state = useConnectionState();
   const socketId = useSocketId();
-  const members = usePresence(channel);
+  const presentMembers = usePresence(channel);
+  const stopped = state === 'auth_failed' || state === 'failed' || state === 'disconnected';
+  // After the connection stopped, the last member list is no longer true: show nobody.
+  const members = stopped ? [] : presentMembers;
   const [messages, setMessages] = useState<ChatMessage[]>(initialMessages);
   const [typing, setTyping] = useState<Record<string, { name: string; until: number }>>({});
   const [waves, setWaves] = useState<Wave[]>([]);
@@ -115,7 +118,7 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
           ))}
         </ul>
         <h2>Here now ({members.length})</h2>
-        <ul className="presence" data-testid="presence">
+        <ul className={state === 'connected' ? 'presence' : 'presence stale'} data-testid="presence">
           {members.map((member) => (
             <li key={member.id} data-user-id={member.id}>
               <span className="dot" /> {String(member.info?.name ?? member.id)}
@@ -147,6 +150,14 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
       </aside>
 
       <main className="room">
+        {stopped && (
+          <p className="banner" data-testid="connection-closed">
+            Live updates stopped ({state}). If you logged out in another tab, <a href="/">sign in again</a>; otherwise{' '}
+            <button type="button" onClick={() => void client.connect().catch(() => undefined)}>
+              reconnect
+            </button>
+          </p>
+        )}
         <h1>#{ROOMS.find((room) => room.id === roomId)?.title ?? roomId}</h1>
         <ol className="messages" data-testid="messages">
           {messages.map((message) => (

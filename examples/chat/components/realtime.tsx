@@ -44,17 +44,7 @@ export function useEvent<T>(channel: string | undefined, event: string, handler:
 export function usePresence(channel: string): PresenceMember[] {
   const client = useRealtimeClient();
   const [members, setMembers] = useState<PresenceMember[]>([]);
-  useEffect(() => {
-    const stop = client.subscribe(channel, 'presence-keepalive', () => undefined);
-    const timer = setInterval(() => {
-      const next = client.members(channel);
-      setMembers((previous) => (JSON.stringify(previous) === JSON.stringify(next) ? previous : next));
-    }, 300);
-    return () => {
-      clearInterval(timer);
-      stop();
-    };
-  }, [client, channel]);
+  useEffect(() => client.onPresence(channel, (change) => setMembers(change.members)), [client, channel]);
   return members;
 }
 
