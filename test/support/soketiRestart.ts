@@ -1,24 +1,5 @@
-import { createServer } from 'node:net';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
-
-/** True when nothing listens on `port` (a plain bind, without SO_REUSEPORT, fails while uWS holds it). */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, () => probe.close(() => resolve(true)));
-  });
-}
-
-function pidIsAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pidIsAlive, portIsFree } from './processes.js';
 
 /**
  * Stops a Soketi and starts a new one on the SAME port with the same app, as an operator's
