@@ -1,13 +1,17 @@
 import { decodeProtectedHeader } from 'jose';
 import { assertChannelName, channelKind } from '../core/channels.js';
-import { readProcessEnv } from '../core/config.js';
 import { RealtimeError } from '../core/errors.js';
 import { assertSocketId } from '../core/events.js';
 import { parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
-import type { ChannelGrant, ServerProvider } from '../core/provider.js';
+import type { ChannelAuthorization, ChannelGrant, PresenceMember, ServerProvider, UserAuthentication } from '../core/provider.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
 import { SYSTEM_CHANNEL, type TokenResponse } from '../core/systemEvents.js';
 import { assertUserId } from '../core/users.js';
+import {
+  authenticateUser as signUserAuthentication,
+  authorizeChannel as signChannelAuthorization,
+  type PusherCredentials,
+} from '../providers/pusher/channelAuthorization.js';
 import type { RealtimeHandlersOptions, RealtimeLike, RealtimeUser } from './options.js';
 import { createTokenBucketLimiter, type RateLimiter } from './rateLimit.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
@@ -59,9 +63,14 @@ async function callApp<T>(callback: string, run: () => T | Promise<T>): Promise<
   }
 }
 
+/** A server-side variable, on runtimes with or without `process` (config.ts would pull in zod). */
+function readEnv(name: string): string | undefined {
+  return typeof process !== 'undefined' && process.env ? process.env[name] : undefined;
+}
+
 function resolveTokenKeyring(option: Keyring | string | undefined): Keyring | undefined {
   if (option !== undefined && typeof option !== 'string') return option;
-  const text = option ?? readProcessEnv().REALTIME_TOKEN_SECRETS;
+  const text = option ?? readEnv('REALTIME_TOKEN_SECRETS');
   if (text === undefined || text.trim() === '') return undefined;
   return parseKeyring(text, option === undefined ? 'REALTIME_TOKEN_SECRETS' : 'tokenSecrets');
 }
@@ -111,7 +120,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
           : typeof options.webhook.secrets === 'string'
             ? parseWebhookKeys(options.webhook.secrets, 'webhook.secrets')
             : [...options.webhook.secrets]),
-        ...(readProcessEnv().REALTIME_WEBHOOK_SECRETS ? parseWebhookKeys(readProcessEnv().REALTIME_WEBHOOK_SECRETS!, 'REALTIME_WEBHOOK_SECRETS') : []),
+        ...parseWebhookKeys(readEnv('REALTIME_WEBHOOK_SECRETS') ?? '', 'REALTIME_WEBHOOK_SECRETS'),
         ...defaultWebhookKeys(realtime),
       ]
     : [];
@@ -172,6 +181,34 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     return realtime.getProvider();
   }
 
+  // Pusher and Soketi signatures need only the app key and secret: they are computed here with
+  // Web Crypto (the same code the provider uses), so signing never loads the provider's SDK
+  // (node:http) and works on fetch-only runtimes. Other providers sign through the provider.
+  const pusherCredentials: PusherCredentials | undefined =
+    realtime.config && (realtime.config.provider === 'soketi' || realtime.config.provider === 'pusher')
+      ? {
+          key: realtime.config.key,
+          secret: realtime.config.secret,
+          encryptionMasterKeyBase64: realtime.config.encryptionMasterKeyBase64,
+        }
+      : undefined;
+
+  interface Signer {
+    name: string;
+    authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
+    authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
+  }
+
+  async function signer(): Promise<Signer> {
+    if (!pusherCredentials) return provider();
+    const credentials = pusherCredentials;
+    return {
+      name: realtime.provider,
+      authorizeChannel: (socketId, channel, member) => signChannelAuthorization(credentials, socketId, channel, member),
+      authenticateUser: (socketId, user) => signUserAuthentication(credentials, socketId, user),
+    };
+  }
+
   async function channelAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
@@ -184,7 +221,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         decision.reason === 'no_matching_pattern' ? `no channel pattern allows ${channel}` : `not allowed to subscribe to ${channel}`,
       );
     }
-    const server = await provider();
+    const server = await signer();
     if (!server.authorizeChannel) {
       throw new RealtimeError('not_supported', `the ${server.name} provider authorizes channels with tokens: use GET /token`);
     }
@@ -195,7 +232,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
     const { user, userId } = await currentUser(request, true);
-    const server = await provider();
+    const server = await signer();
     if (!server.authenticateUser) {
       throw new RealtimeError('not_supported', `the ${server.name} provider has no user sign-in: use GET /token`);
     }
@@ -228,9 +265,10 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         });
       }
     }
-    const server = await provider();
+    // Pusher-protocol providers have no provider tokens: no need to load their SDK to find out.
+    const server = pusherCredentials ? undefined : await provider();
     let issued: { token: string; expiresAt: number; kid: string };
-    if (server.issueClientToken) {
+    if (server?.issueClientToken) {
       const grants: ChannelGrant[] = [];
       for (const channel of new Set([...requested, SYSTEM_CHANNEL])) {
         const decision = await callApp('channel policy', () => channels.authorize(user, channel));

@@ -52,16 +52,11 @@ export interface WebhookOptions {
   maxBodyBytes?: number;
 }
 
-export interface RealtimeHandlersOptions<TUser extends RealtimeUser> {
+interface BaseHandlersOptions<TUser extends RealtimeUser> {
   realtime: RealtimeLike;
   channels: ChannelPolicy<TUser>;
   /** The app's own session lookup (cookies, headers). Null or undefined: not signed in. */
   getUser(request: Request): MaybePromise<TUser | null | undefined>;
-  /**
-   * Turns a verified bearer token into a user when `getUser` finds no session. Default:
-   * `{ id: claims.sub }`: policies then see only the id.
-   */
-  userFromToken?(claims: RealtimeTokenClaims): MaybePromise<TUser | null | undefined>;
   /** `user_info` sent with `pusher:signin` (visible to the provider, not to other users). Default none. */
   userInfo?(user: TUser): Record<string, unknown> | undefined;
   /**
@@ -82,5 +77,18 @@ export interface RealtimeHandlersOptions<TUser extends RealtimeUser> {
   /** Where faults are reported (never with secrets or request bodies). Default console.error. */
   log?: (message: string) => void;
 }
+
+interface UserFromToken<TUser> {
+  /**
+   * Turns a verified bearer token (sent when `getUser` finds no session) into the user the
+   * policy sees, e.g. `(claims) => db.users.find(claims.sub)`; null refuses. Required when the
+   * user type has more than an id (policies would otherwise see a user without its fields);
+   * `() => null` turns bearer tokens off. Default when the user is just `{ id }`: `{ id: claims.sub }`.
+   */
+  userFromToken: (claims: RealtimeTokenClaims) => MaybePromise<TUser | null | undefined>;
+}
+
+export type RealtimeHandlersOptions<TUser extends RealtimeUser> = BaseHandlersOptions<TUser> &
+  ({ id: string } extends TUser ? Partial<UserFromToken<TUser>> : UserFromToken<TUser>);
 
 export type { PresenceMember };
