@@ -1,0 +1,27 @@
+'use client';
+/**
+ * next-realtime/react: a provider and hooks for client components. Import-safe on the server
+ * (no window access); nothing connects during server rendering.
+ */
+export { RealtimeProvider, useRealtimeClient, type RealtimeProviderProps } from './RealtimeProvider.js';
+export {
+  useEvent,
+  useChannel,
+  usePresence,
+  useConnectionState,
+  useSocketId,
+  type ChannelHandle,
+  type ChannelStatus,
+  type PresenceHandle,
+  type PresenceCallbacks,
+} from './hooks.js';
+export type {
+  RealtimeClient,
+  ConnectionState,
+  EventHandler,
+  EventMeta,
+  ChannelEventHandler,
+  PresenceChange,
+} from '../realtimeClient.js';
+export type { ClientOptions } from '../options.js';
+export type { PresenceMember } from '../../core/provider.js';
