@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useEffect, useRef, useState, useTransition, type FormEvent } from 'react';
 import { sendMessage, signOut, wave } from '@/app/actions';
 import { ROOMS, MAX_MESSAGE_LENGTH, notificationsChannel, roomChannel, type ChatMessage, type Wave } from '@/lib/rooms';
-import { useConnectionState, useEvent, usePresence, useRealtimeClient, useSocketId } from './realtime';
+import { useConnectionState, useEvent, usePresence, useRealtimeClient, useSocketId } from 'next-realtime/react';
 
 interface Props {
   user: { id: string; name: string };
@@ -20,10 +20,10 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const client = useRealtimeClient();
   const state = useConnectionState();
   const socketId = useSocketId();
-  const presentMembers = usePresence(channel);
+  const room = usePresence(channel);
   const stopped = state === 'auth_failed' || state === 'failed' || state === 'disconnected';
   // After the connection stopped, the last member list is no longer true: show nobody.
-  const members = stopped ? [] : presentMembers;
+  const members = stopped ? [] : room.members;
   const [messages, setMessages] = useState<ChatMessage[]>(initialMessages);
   const [typing, setTyping] = useState<Record<string, { name: string; until: number }>>({});
   const [waves, setWaves] = useState<Wave[]>([]);
@@ -64,7 +64,7 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
     if (value && now - lastTypingSent.current > TYPING_SENT_EVERY_MS) {
       lastTypingSent.current = now;
       try {
-        client.whisper(channel, 'typing', { id: user.id, name: user.name });
+        room.whisper('typing', { id: user.id, name: user.name });
       } catch {
         // Not subscribed yet (connecting): a missed typing notice is harmless.
       }

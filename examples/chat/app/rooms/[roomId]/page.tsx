@@ -1,6 +1,6 @@
 import { notFound, redirect } from 'next/navigation';
 import { ChatRoom } from '@/components/ChatRoom';
-import { RealtimeProvider } from '@/components/realtime';
+import { ChatRealtime } from '@/components/ChatRealtime';
 import { recentMessages } from '@/lib/history';
 import { isRoomId } from '@/lib/rooms';
 import { currentUser } from '@/lib/session';
@@ -11,8 +11,8 @@ export default async function RoomPage({ params }: { params: Promise<{ roomId: s
   const user = await currentUser();
   if (!user) redirect('/');
   return (
-    <RealtimeProvider>
+    <ChatRealtime>
       <ChatRoom key={roomId} user={user} roomId={roomId} initialMessages={recentMessages(roomId)} />
-    </RealtimeProvider>
+    </ChatRealtime>
   );
 }

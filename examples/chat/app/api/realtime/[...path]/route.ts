@@ -12,6 +12,9 @@ function realtimeHandlers(): RealtimeHandlers {
     realtime: realtime(),
     channels,
     getUser: (request) => userFromRequest(request),
+    // The browser always has the session cookie; a bearer token alone (say, from a tab whose
+    // user logged out elsewhere) must not keep a connection alive, so tokens are not a login.
+    userFromToken: () => null,
     // Sent with pusher:signin, so the provider knows whose connections terminateUser() closes.
     userInfo: (user) => ({ name: user.name }),
   });
