@@ -3,7 +3,8 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState, useTransition, type FormEvent } from 'react';
 import { sendMessage, signOut, wave } from '@/app/actions';
-import { ROOMS, MAX_MESSAGE_LENGTH, notificationsChannel, roomChannel, type ChatMessage, type Wave } from '@/lib/rooms';
+import type { ChatMessage, Wave } from '@/lib/events';
+import { MAX_MESSAGE_LENGTH, ROOMS, notificationsChannel, roomChannel } from '@/lib/rooms';
 import { useConnectionState, useEvent, usePresence, useRealtimeClient, useSocketId } from 'next-realtime/react';
 
 interface Props {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './rooms';
+import type { ChatMessage } from './events';
 
 /**
  * The last messages of each room, in this server's memory, so a page load shows the recent

@@ -16,18 +16,4 @@ export const roomChannel = (roomId: string) => `presence-room.${roomId}`;
 /** One user's private notifications (waves); only that user may subscribe. */
 export const notificationsChannel = (userId: string) => `private-notifications.${userId}`;
 
-export interface ChatMessage {
-  id: string;
-  roomId: string;
-  from: { id: string; name: string };
-  text: string;
-  sentAt: number;
-}
-
-export interface Wave {
-  from: { id: string; name: string };
-  roomId: string;
-  sentAt: number;
-}
-
 export const MAX_MESSAGE_LENGTH = 500;
