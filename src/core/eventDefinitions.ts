@@ -17,8 +17,8 @@ export type EventSchemas = Record<string, z.ZodType>;
 
 export interface EventDefinitions<Schemas extends EventSchemas = EventSchemas> {
   readonly schemas: Schemas;
-  /** Event names, in the order defined. */
-  readonly names: readonly (keyof Schemas & string)[];
+  /** Event names, in the order defined. (Typed loosely: `keyof Schemas` here would make definitions invariant.) */
+  readonly names: readonly string[];
 }
 
 /** The names of a definition's events. */
@@ -29,7 +29,7 @@ export type EventPayload<Events extends EventDefinitions, Name extends EventName
 export type EventInput<Events extends EventDefinitions, Name extends EventName<Events>> = z.input<Events['schemas'][Name]>;
 
 export function defineEvents<const Schemas extends EventSchemas>(schemas: Schemas): EventDefinitions<Schemas> {
-  const names = Object.keys(schemas) as (keyof Schemas & string)[];
+  const names = Object.keys(schemas);
   for (const name of names) {
     assertEventName(name);
     const schema = schemas[name] as { safeParse?: unknown } | undefined;

@@ -12,8 +12,8 @@ import {
   authorizeChannel as signChannelAuthorization,
   type PusherCredentials,
 } from '../providers/pusher/channelAuthorization.js';
-import type { RealtimeHandlersOptions, RealtimeLike, RealtimeUser } from './options.js';
-import { createTokenBucketLimiter, type RateLimiter } from './rateLimit.js';
+import type { RealtimeHandlersOptions, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
+import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } from './rateLimit.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
 import {
@@ -90,10 +90,32 @@ function defaultWebhookKeys(realtime: RealtimeLike): KeyringEntry[] {
   }
 }
 
-function resolveRateLimiter(option: RealtimeHandlersOptions<RealtimeUser>['tokenRateLimit']): RateLimiter | undefined {
+function resolveRateLimiter(option: RateLimiter | TokenBucketOptions | false | undefined): RateLimiter | undefined {
   if (option === false) return undefined;
-  if (option && typeof (option as RateLimiter).consume === 'function') return option as RateLimiter;
-  return createTokenBucketLimiter((option ?? {}) as Parameters<typeof createTokenBucketLimiter>[0]);
+  if (option && 'consume' in option && typeof option.consume === 'function') return option;
+  return createTokenBucketLimiter((option ?? {}) as TokenBucketOptions);
+}
+
+/** Explicit keys first, then REALTIME_WEBHOOK_SECRETS, then the provider's own credentials. */
+function resolveWebhookKeys(webhook: WebhookOptions, realtime: RealtimeLike): KeyringEntry[] {
+  const explicit =
+    webhook.secrets === undefined
+      ? []
+      : typeof webhook.secrets === 'string'
+        ? parseWebhookKeys(webhook.secrets, 'webhook.secrets')
+        : [...webhook.secrets];
+  const keys = [
+    ...explicit,
+    ...parseWebhookKeys(readEnv('REALTIME_WEBHOOK_SECRETS') ?? '', 'REALTIME_WEBHOOK_SECRETS'),
+    ...defaultWebhookKeys(realtime),
+  ];
+  if (keys.length === 0) {
+    throw new RealtimeError(
+      'invalid_config',
+      'createRealtimeHandlers: webhooks are enabled but no key can verify them (set webhook.secrets or REALTIME_WEBHOOK_SECRETS)',
+    );
+  }
+  return keys;
 }
 
 export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: RealtimeHandlersOptions<TUser>): RealtimeFetchHandler {
@@ -112,21 +134,8 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   // Parsed once, now: a malformed REALTIME_TOKEN_SECRETS fails at startup, not on a request.
   const tokenKeyring = resolveTokenKeyring(options.tokenSecrets);
-  const rateLimiter = resolveRateLimiter(options.tokenRateLimit as RealtimeHandlersOptions<RealtimeUser>['tokenRateLimit']);
-  const webhookKeys = options.webhook
-    ? [
-        ...(options.webhook.secrets === undefined
-          ? []
-          : typeof options.webhook.secrets === 'string'
-            ? parseWebhookKeys(options.webhook.secrets, 'webhook.secrets')
-            : [...options.webhook.secrets]),
-        ...parseWebhookKeys(readEnv('REALTIME_WEBHOOK_SECRETS') ?? '', 'REALTIME_WEBHOOK_SECRETS'),
-        ...defaultWebhookKeys(realtime),
-      ]
-    : [];
-  if (options.webhook && webhookKeys.length === 0) {
-    throw new RealtimeError('invalid_config', 'createRealtimeHandlers: webhooks are enabled but no key can verify them (set webhook.secrets or REALTIME_WEBHOOK_SECRETS)');
-  }
+  const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
+  const webhookKeys = options.webhook ? resolveWebhookKeys(options.webhook, realtime) : [];
 
   interface Identified {
     user: TUser;

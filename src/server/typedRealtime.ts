@@ -4,6 +4,7 @@ import {
   type EventInput,
   type EventName,
 } from '../core/eventDefinitions.js';
+import { RealtimeError } from '../core/errors.js';
 import type { PublishOptions } from '../core/publishValidation.js';
 import type { Realtime } from './realtime.js';
 
@@ -52,8 +53,10 @@ export function withEvents<Events extends EventDefinitions>(realtime: Realtime, 
         try {
           return { ...item, data: parseEventPayload(events, item.event, item.data) };
         } catch (error) {
-          if (error instanceof Error) error.message = `batch event ${index}: ${error.message}`;
-          throw error;
+          if (!(error instanceof RealtimeError)) throw error;
+          throw new RealtimeError(error.code, `batch event ${index}: ${error.message}`, {
+            details: { ...error.details, index },
+          });
         }
       });
       await realtime.publishBatch(parsed);

@@ -187,6 +187,25 @@ describe('POST /webhook (Ably)', () => {
     expect(received).toHaveLength(2);
   });
 
+  it('REALTIME_WEBHOOK_SECRETS adds keys (a migration) and the body cap answers 413 before verifying', async () => {
+    process.env.REALTIME_WEBHOOK_SECRETS = 'migrated-key:migrated-secret';
+    let app: ReturnType<typeof createApp>;
+    try {
+      app = createApp({ webhook: { onEvents() {}, maxBodyBytes: 2048 } });
+    } finally {
+      delete process.env.REALTIME_WEBHOOK_SECRETS;
+    }
+    apps.push(app);
+    const signed = (body: string, key: string, secret: string) =>
+      call(app, 'webhook', { headers: { 'content-type': 'application/json', 'x-pusher-key': key, 'x-pusher-signature': pusherSignature(body, secret) }, body });
+    expect((await signed(pusherBody, 'migrated-key', 'migrated-secret')).status).toBe(200);
+    expect((await signed(pusherBody, CREDENTIALS.key, CREDENTIALS.secret)).status).toBe(200);
+    const big = JSON.stringify({ time_ms: 1, events: [], pad: 'x'.repeat(4096) });
+    const tooBig = await signed(big, CREDENTIALS.key, CREDENTIALS.secret);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json.error.code).toBe('payload_too_large');
+  });
+
   it('without the webhook option the endpoint does not exist', async () => {
     const app = createApp();
     apps.push(app);
