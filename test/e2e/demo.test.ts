@@ -186,12 +186,12 @@ describe('example chat in Chromium on Soketi', () => {
   it('drops Alice from the presence list when she leaves the room, and shows her again when she is back', async () => {
     await alice.getByRole('link', { name: '#Random' }).click();
     await alice.waitForURL('**/rooms/random');
-    await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 10_000 });
+    await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 20_000 });
     await screenshot(bob, 'bob-sees-alice-left-lobby');
     await alice.getByRole('link', { name: '#Lobby' }).click();
     await alice.waitForURL('**/rooms/lobby');
-    await presence(bob, 'alice').waitFor({ timeout: 10_000 });
-    await presence(alice, 'bob').waitFor({ timeout: 10_000 });
+    await presence(bob, 'alice').waitFor({ timeout: 20_000 });
+    await presence(alice, 'bob').waitFor({ timeout: 20_000 });
   }, STEP_TIMEOUT);
 
   it('reconnects both users after Soketi restarts on the same port, and they keep chatting', async () => {
@@ -201,12 +201,12 @@ describe('example chat in Chromium on Soketi', () => {
     expect(soketi.pid).not.toBe(oldPid);
     await Promise.all([expectConnected(alice, 45_000), expectConnected(bob, 45_000)]);
     soketiDown = false;
-    await presence(alice, 'bob').waitFor({ timeout: 15_000 });
-    await presence(bob, 'alice').waitFor({ timeout: 15_000 });
+    await presence(alice, 'bob').waitFor({ timeout: 20_000 });
+    await presence(bob, 'alice').waitFor({ timeout: 20_000 });
     await send(alice, 'still here after the restart?');
-    await messages(bob, 'alice', 'still here after the restart?').waitFor({ timeout: 10_000 });
+    await messages(bob, 'alice', 'still here after the restart?').waitFor({ timeout: 20_000 });
     await send(bob, 'yes, reconnected');
-    await messages(alice, 'bob', 'yes, reconnected').waitFor({ timeout: 10_000 });
+    await messages(alice, 'bob', 'yes, reconnected').waitFor({ timeout: 20_000 });
     await screenshot(alice, 'chatting-after-soketi-restart');
   }, STEP_TIMEOUT * 2);
 
@@ -218,8 +218,8 @@ describe('example chat in Chromium on Soketi', () => {
     await alice.waitForURL(`${app.url}/`);
     await alice.getByTestId('name').waitFor();
     // The second tab did nothing: only terminateUser can have closed its connection.
-    await aliceSecondTab.getByTestId('connection-closed').waitFor({ timeout: 10_000 });
-    await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 10_000 });
+    await aliceSecondTab.getByTestId('connection-closed').waitFor({ timeout: 20_000 });
+    await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 20_000 });
     // And it stays closed: a terminated user is not reconnected behind the app's back.
     await aliceSecondTab.waitForTimeout(4000);
     expect(await aliceSecondTab.getByTestId('connection-state').getAttribute('data-state')).not.toBe('connected');
