@@ -41,9 +41,13 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
     // Whoever just sent a message has stopped typing.
     setTyping(({ [message.from.id]: _done, ...rest }) => rest);
   });
-  useEvent<{ id: string; name: string }>(channel, 'client-typing', (who) => {
-    if (who.id === user.id) return;
-    setTyping((current) => ({ ...current, [who.id]: { name: who.name, until: Date.now() + TYPING_SHOWN_MS } }));
+  useEvent<{ id: string; name: string }>(channel, 'client-typing', (who, meta) => {
+    // Client events come from browsers: trust the sender id the provider attests (presence
+    // channels carry it), and the name the server put in that member's presence info.
+    const id = meta.userId ?? who.id;
+    if (id === user.id) return;
+    const name = String(room.members.find((member) => member.id === id)?.info?.name ?? who.name);
+    setTyping((current) => ({ ...current, [id]: { name, until: Date.now() + TYPING_SHOWN_MS } }));
   });
   useEvent<Wave>(notificationsChannel(user.id), 'wave', (received) => setWaves((list) => [received, ...list].slice(0, 5)));
 
