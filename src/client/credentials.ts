@@ -75,10 +75,11 @@ async function extraHeaders(options: ClientOptions): Promise<Record<string, stri
  * user is; 401/403 mean "not logged in / not allowed" and stop the client (`auth_failed`).
  */
 export function httpTokenFetcher(options: ClientOptions, endpoint: string): TokenFetcher {
-  return async ({ channels }) => {
+  return async ({ channels, socketId }) => {
     const doFetch = options.fetch ?? globalThis.fetch;
     const url = new URL(resolveEndpoint(endpoint));
     for (const channel of channels) url.searchParams.append('channel', channel);
+    if (socketId) url.searchParams.set('socket_id', socketId);
     let response: Response;
     try {
       response = await doFetch(url.toString(), {
@@ -147,6 +148,8 @@ export class CredentialStore {
   constructor(
     private readonly fetcher: TokenFetcher,
     private readonly wantedChannels: () => readonly string[],
+    /** The live connection's id, if any: sent along so the server can tie the token to it. */
+    private readonly liveSocketId: () => string | undefined = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -156,9 +159,10 @@ export class CredentialStore {
     this.inFlight ??= (async () => {
       try {
         const channels = [...new Set([...this.wantedChannels(), ...extraChannels])];
+        const socketId = this.liveSocketId();
         let token: ClientToken;
         try {
-          token = await this.fetcher({ channels });
+          token = await this.fetcher(socketId ? { channels, socketId } : { channels });
         } catch (error) {
           throw toRealtimeError(error, 'fetching a token failed');
         }

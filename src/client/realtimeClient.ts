@@ -18,11 +18,10 @@ import { loadClientTransport } from './loadTransport.js';
 import { clientOptionsFromEnv, type ClientOptions } from './options.js';
 
 /**
- * The client's connection state: the transports' states plus `auth_failed`, which only the
- * client decides (the token endpoint or user authentication answered 401/403: the user must log
- * in again; nothing is retried until `connect()` is called).
+ * `auth_failed` is decided here only: the token endpoint or user authentication answered
+ * 401/403; the user must log in again, and nothing is retried until `connect()` is called.
  */
-export type ConnectionState = TransportConnectionState | 'auth_failed';
+export type ConnectionState = TransportConnectionState;
 
 export interface EventMeta {
   channel: string;
@@ -153,7 +152,13 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   const stateListeners = new Set<(state: ConnectionState, error?: Error) => void>();
   const eventListeners = new Map<keyof RealtimeClientEvents, Set<(payload: any) => void>>();
   const fetcher = tokenFetcherFor(options);
-  const credentials = fetcher ? new CredentialStore(fetcher, () => [...channels.keys()]) : undefined;
+  const credentials = fetcher
+    ? new CredentialStore(
+        fetcher,
+        () => [...channels.keys()],
+        () => (phase === 'connected' ? transport?.socketId : undefined),
+      )
+    : undefined;
 
   let state: ConnectionState = 'idle';
   let lastError: Error | undefined;
@@ -324,13 +329,26 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         setState('connected');
         return;
       case 'reconnecting':
+        if (isRealtimeError(error, 'token_expired')) {
+          // A token-based SDK (Ably) renews an expired token in place, fetching a fresh one through
+          // fetchToken and resuming the same connection (no message lost): let it, within the
+          // connect timeout, instead of closing and starting over.
+          clearTimeout(connectTimer);
+          phase = 'connecting';
+          const renewing = ++generation;
+          setState('reconnecting', error);
+          connectTimer = setTimeout(() => {
+            if (renewing === generation && phase === 'connecting') retryLater(error);
+          }, reconnect.connectTimeoutMs);
+          return;
+        }
         retryLater(error);
         return;
       case 'disconnected':
         // Without an error this is the late echo of a close the client asked for earlier.
         if (!error && phase === 'connecting') return;
-        if (error && isTerminalAuthError(error)) authFailed(error);
-        else stop('disconnected', error);
+        // The server closed this connection on purpose (logout, rotation deadline): stay closed.
+        stop('disconnected', error);
         return;
       case 'failed':
         if (error && isTerminalAuthError(error)) authFailed(error);
@@ -614,6 +632,10 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       if (!entry) return Promise.reject(new RealtimeError('invalid_channel', `not subscribed to ${channel}`));
       if (entry.status === 'subscribed') return Promise.resolve();
       if (entry.status === 'failed') return Promise.reject(entry.error);
+      // A client stopped on an error will not subscribe anything until connect() is called.
+      if (phase === 'stopped' && (state === 'failed' || state === 'auth_failed')) {
+        return Promise.reject(lastError ?? new RealtimeError('closed', `the client is in state ${state}`));
+      }
       return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
     },
     subscriptionStatus(channel) {

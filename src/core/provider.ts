@@ -72,14 +72,18 @@ export interface ServerProvider {
   close(): Promise<void>;
 }
 
-/** Connection states, the same on every provider. */
+/**
+ * Connection states, the same on every provider. `auth_failed` is set by src/client only (the
+ * token endpoint or user authentication answered 401/403: the user must log in again).
+ */
 export type ConnectionState =
   | 'idle'
   | 'connecting'
   | 'connected'
   | 'reconnecting'
   | 'disconnected'
-  | 'failed';
+  | 'failed'
+  | 'auth_failed';
 
 export interface IncomingEvent {
   channel: string;
@@ -109,7 +113,11 @@ export type UserAuthenticator = (request: { socketId: string; token?: string | u
  * Called before every connect and reconnect; `channels` are the channels the client wants, so a
  * token-based provider can be granted exactly those.
  */
-export type TokenFetcher = (request: { channels: readonly string[] }) => Promise<ClientToken>;
+export type TokenFetcher = (request: {
+  channels: readonly string[];
+  /** Set when the token is for re-authenticating a live connection (rotation records it). */
+  socketId?: string | undefined;
+}) => Promise<ClientToken>;
 
 /** What `src/client` hands every transport factory. */
 export interface TransportAuth {
@@ -124,8 +132,17 @@ export interface TransportAuth {
  */
 export interface ClientTransport {
   readonly socketId: string | undefined;
+  /** Opens one connection. Called by src/client after it fetched a fresh token. */
   connect(): void;
+  /** Closes the connection and stops the SDK's own retrying; events after this are ignored. */
   disconnect(): void;
+  /**
+   * State changes as src/client reads them (it owns reconnecting; a transport never retries):
+   * `connecting`; `connected`; `reconnecting` = the connection was lost or this attempt failed
+   * and the SDK was stopped, the client will connect() again after a jittered backoff;
+   * `disconnected` with an error = the server closed it deliberately (logout), stay closed;
+   * `failed` = no retry can help (configuration; a 401/403 error becomes `auth_failed`).
+   */
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
   subscribe(channel: string, callbacks: TransportChannelCallbacks): void;
   unsubscribe(channel: string): void;

@@ -84,7 +84,7 @@ function subscribedAgain(client: RealtimeClient, channels: string[], after: numb
 
 describe('reconnect after a Soketi restart', () => {
   it('comes back with a fresh token: signs in and re-authorises private and presence channels with it; events flow again', async () => {
-    const client = makeClient('alice', { baseMs: 200, capMs: 1000, connectTimeoutMs: 1000 });
+    const client = makeClient('alice', { baseMs: 200, capMs: 1000 });
     const privateChannel = 'private-orders.restart';
     const presenceChannel = 'presence-room.restart';
     const inbox = collect(client, privateChannel, 'update');
@@ -120,7 +120,7 @@ describe('reconnect after a Soketi restart', () => {
 
   it('200 clients: all come back subscribed, each with a token fetched after the restart, spread over the backoff window', async () => {
     const count = 200;
-    const reconnect = { baseMs: 2000, capMs: 4000, connectTimeoutMs: 1500 };
+    const reconnect = { baseMs: 2000, capMs: 4000 };
     const channel = 'private-fleet.1';
     const fleet = Array.from({ length: count }, (_, i) => {
       const client = makeClient(`fleet-${i}`, reconnect, { signIn: false });
@@ -176,11 +176,12 @@ describe('reconnect after a Soketi restart', () => {
     expect(busiest100ms(firstRetry)).toBeLessThan(count * 0.2);
     // The reconnects themselves are spread over seconds, not one burst.
     expect(reconnectSpread.p90 - reconnectSpread.p10).toBeGreaterThan(1000);
-    expect(busiest100ms(reconnectedAt)).toBeLessThan(count * 0.25);
+    // (Attempts that reach the new server while it is still booting complete together when it is ready.)
+    expect(busiest100ms(reconnectedAt)).toBeLessThan(count * 0.3);
   }, 60_000);
 
   it('a 401 from the token endpoint on reconnect stops retrying (auth_failed); a 503 is retried with backoff', async () => {
-    const reconnect = { baseMs: 200, capMs: 800, connectTimeoutMs: 1000 };
+    const reconnect = { baseMs: 200, capMs: 800 };
     const mallory = makeClient('mallory', reconnect);
     const bob = makeClient('bob', reconnect);
     mallory.subscribe('private-m.1', 'e', () => {});
@@ -215,6 +216,35 @@ describe('reconnect after a Soketi restart', () => {
   }, 40_000);
 });
 
+describe('a server that is not there', () => {
+  it('a refused connection fails the attempt at once (not after connectTimeoutMs) and is retried with backoff', async () => {
+    const { freePort } = await import('../../scripts/soketiProcess.mjs');
+    const port = (await freePort()) as number;
+    const client = createRealtimeClient({ provider: 'soketi', key: soketi.key, host: '127.0.0.1', port, tokenEndpoint: false, reconnect: { baseMs: 100, capMs: 200, connectTimeoutMs: 10_000 } });
+    clients.push(client);
+    const retries = record(client, 'reconnect_scheduled');
+    const started = Date.now();
+    client.connect().catch(() => {});
+    await eventually(() => expect(retries.length).toBeGreaterThanOrEqual(4), 5000);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(retries[0]!.error?.message).toMatch(/could not connect/);
+    expect(client.state).toBe('reconnecting');
+  });
+});
+
+describe('refusals that no reconnect can fix', () => {
+  it('an unknown app key (close code 4001) fails without retrying', async () => {
+    const client = createRealtimeClient({ provider: 'soketi', key: 'no-such-key', host: soketi.host, port: soketi.port, tokenEndpoint: false, reconnect: { baseMs: 10 } });
+    clients.push(client);
+    const retries = record(client, 'reconnect_scheduled');
+    await expect(client.connect()).rejects.toMatchObject({ code: 'closed', details: { closeCode: 4001 } });
+    expect(client.state).toBe('failed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(retries).toEqual([]);
+    expect(client.state).toBe('failed');
+  });
+});
+
 describe('reauth_required on the system channel', () => {
   it('re-authenticates in place with a new token: same socket, subscriptions and presence kept, completion reported', async () => {
     const alice = makeClient('alice-r', { baseMs: 200 });
@@ -245,6 +275,10 @@ describe('reauth_required on the system channel', () => {
     expect(disconnects).toEqual([]);
     const newTokens = auth.tokensFor('alice-r').filter((issue) => issue.jti !== oldToken!.jti);
     expect(newTokens).toHaveLength(1);
+    // The token request names the live connection and the channels it holds.
+    expect(newTokens[0]!.socketId).toBe(socketId);
+    expect(newTokens[0]!.channels.sort()).toEqual([presenceChannel, privateChannel, SYSTEM_CHANNEL].sort());
+    expect(oldToken!.socketId).toBeNull();
     const reauthCalls = auth.calls.filter((call) => call.socketId === socketId && call.jti === newTokens[0]!.jti);
     expect(reauthCalls.map((call) => `${call.kind}:${call.channel ?? ''}`).sort()).toEqual([
       `auth:${presenceChannel}`,

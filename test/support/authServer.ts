@@ -15,6 +15,9 @@ export interface TokenIssue {
   jti: string;
   token: string;
   at: number;
+  /** The `channel` and `socket_id` query parameters of the request. */
+  channels: string[];
+  socketId: string | null;
 }
 export interface AuthCall {
   kind: 'auth' | 'user-auth';
@@ -76,7 +79,7 @@ export async function startAuthServer(realtime: Realtime, options: { ttlSeconds?
           .setIssuedAt()
           .setExpirationTime(`${ttl}s`)
           .sign(secret);
-        issued.push({ user, jti, token, at: Date.now() });
+        issued.push({ user, jti, token, at: Date.now(), channels: url.searchParams.getAll('channel'), socketId: url.searchParams.get('socket_id') });
         return answer(response, 200, { token, expiresAt: Date.now() + ttl * 1000, provider: realtime.provider });
       }
       if (request.method === 'POST' && (url.pathname === '/api/realtime/auth' || url.pathname === '/api/realtime/user-auth')) {

@@ -306,6 +306,46 @@ describe('reconnect (memory hub going away and coming back)', () => {
     expect(retries.map((retry) => retry.error?.message)).toEqual(['not connected within 100 ms', 'not connected within 100 ms']);
   });
 
+  it('an expired token reported by a token-based SDK is renewed in place (no close, no backoff); a stalled renewal is retried', async () => {
+    const { make, hubName } = setup();
+    let emit: (state: 'reconnecting' | 'connected', error?: Error) => void = () => {};
+    let disconnects = 0;
+    const client = make('kay', {
+      reconnect: { baseMs: 10, capMs: 20, connectTimeoutMs: 150 },
+      createTransport: (auth) => {
+        const inner = createMemoryTransport({ hub: hubName, authorizeChannel: auth.authorizeChannel, authenticateUser: auth.authenticateUser });
+        const listeners = new Set<(state: any, error?: Error) => void>();
+        inner.onStateChange((state, error) => listeners.forEach((listener) => listener(state, error)));
+        emit = (state, error) => listeners.forEach((listener) => listener(state, error));
+        return Object.assign(Object.create(inner) as ClientTransport, {
+          onStateChange(listener: (state: any, error?: Error) => void) {
+            listeners.add(listener);
+            return () => listeners.delete(listener);
+          },
+          disconnect() {
+            disconnects += 1;
+            inner.disconnect();
+          },
+        });
+      },
+    });
+    const retries = record(client, 'reconnect_scheduled');
+    await client.connect();
+    const expired = new RealtimeError('token_expired', 'token expired', { status: 401 });
+    emit('reconnecting', expired);
+    expect(client.state).toBe('reconnecting');
+    emit('connected');
+    expect(client.state).toBe('connected');
+    expect(disconnects).toBe(0);
+    expect(retries).toEqual([]);
+    // A renewal that never completes falls back to a reconnect after connectTimeoutMs.
+    emit('reconnecting', expired);
+    await eventually(() => expect(retries).toHaveLength(1));
+    expect(retries[0]!.error).toBe(expired);
+    await waitForState(client, 'connected', 2000);
+    expect(disconnects).toBe(1);
+  });
+
   it('a connection the server terminated (logout) stays closed', async () => {
     const { hub, make } = setup();
     const client = make('jay');

@@ -166,6 +166,31 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
     connection.connect = () => {
       if (wantOpen) connectNow();
     };
+    // A connect attempt that fails (connection refused while the server restarts) is invisible
+    // in pusher-js's events: its strategy waits up to 15 s before trying again, silently. Its
+    // timeline does record the socket error, so an attempt fails as soon as the socket does.
+    // The same goes for a socket the server closes before the handshake (a server shutting down).
+    const timeline = (client as unknown as { timeline?: { error(event: unknown): void; info(event: unknown): void } }).timeline;
+    if (timeline) {
+      const attemptFailed = (reason: string) => {
+        if (!wantOpen || connection.state !== 'connecting') return;
+        queueMicrotask(() => {
+          if (connection.state === 'connecting') lost(new RealtimeError('provider_unavailable', `could not connect: ${reason}`, { retryable: true }));
+        });
+      };
+      const recordError = timeline.error.bind(timeline);
+      timeline.error = (event: unknown) => {
+        recordError(event);
+        const detail = (event as { error?: unknown })?.error;
+        if (detail !== undefined) attemptFailed(describeSocketError(detail));
+      };
+      const recordInfo = timeline.info.bind(timeline);
+      timeline.info = (event: unknown) => {
+        recordInfo(event);
+        const { cid, state, params } = (event ?? {}) as { cid?: unknown; state?: unknown; params?: { code?: number } };
+        if (cid !== undefined && state === 'closed') attemptFailed(`the socket closed${params?.code ? ` (${params.code})` : ''}`);
+      };
+    }
     let watched: PusherSocket | null = null;
     const onSocketClosed = () => lost(lastCloseError ?? new RealtimeError('provider_unavailable', 'the connection closed', { retryable: true }));
     connection.bind('error', (event: unknown) => {
@@ -193,11 +218,17 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
           wantOpen = false;
           emit('failed', new RealtimeError('not_supported', 'pusher-js found no transport it can use here'));
           return;
-        case 'disconnected':
+        case 'disconnected': {
           // pusher-js disconnected by itself: the server refused the connection (4000-4099).
+          // 4009 is a deliberate close (terminate_connections, i.e. logout): stay closed. The
+          // others (unknown app key 4001, app disabled 4003, over quota 4004...) are
+          // configuration problems no reconnect can fix.
           wantOpen = false;
-          emit('disconnected', lastCloseError ?? new RealtimeError('closed', 'the server closed the connection'));
+          const error = lastCloseError ?? new RealtimeError('closed', 'the server closed the connection');
+          const closeCode = (error.details as { closeCode?: number } | undefined)?.closeCode;
+          emit(closeCode === undefined || closeCode === 4009 ? 'disconnected' : 'failed', error);
           return;
+        }
       }
     });
     for (const name of channels.keys()) bindChannel(client, name);
@@ -282,6 +313,12 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       }
     },
   };
+}
+
+function describeSocketError(detail: unknown): string {
+  const candidate = detail as { message?: unknown; error?: { message?: unknown }; type?: unknown } | null;
+  const message = candidate?.message ?? candidate?.error?.message ?? candidate?.type;
+  return typeof message === 'string' && message ? message : 'socket error';
 }
 
 function subscriptionError(channel: string, data: { status?: number; error?: string; type?: string } | undefined): RealtimeError {
