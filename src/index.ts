@@ -30,4 +30,13 @@ export {
   type EventPayload,
   type EventInput,
 } from './core/eventDefinitions.js';
-export { SYSTEM_CHANNEL, type TokenResponse } from './core/systemEvents.js';
+export {
+  SYSTEM_CHANNEL,
+  REAUTH_REQUIRED_EVENT,
+  CONNECTION_CLOSED_EVENT,
+  CONNECTION_CHANNEL_PREFIX,
+  connectionChannelName,
+  type TokenResponse,
+  type ReauthRequired,
+  type ConnectionClosed,
+} from './core/systemEvents.js';

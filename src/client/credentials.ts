@@ -52,9 +52,12 @@ export function toRealtimeError(error: unknown, fallback: string): RealtimeError
   });
 }
 
-/** Turns a relative endpoint into an absolute URL in a browser; outside one it must be absolute. */
-export function resolveEndpoint(url: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+/**
+ * Turns a relative endpoint into an absolute URL in a browser; outside one it must be absolute,
+ * unless the app passed its own `fetch` (which then decides what a relative URL means).
+ */
+export function resolveEndpoint(url: string, customFetch = false): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || customFetch) return url;
   const base = (globalThis as { location?: { href?: string } }).location?.href;
   if (!base) {
     throw new RealtimeError(
@@ -77,12 +80,14 @@ async function extraHeaders(options: ClientOptions): Promise<Record<string, stri
 export function httpTokenFetcher(options: ClientOptions, endpoint: string): TokenFetcher {
   return async ({ channels, socketId }) => {
     const doFetch = options.fetch ?? globalThis.fetch;
-    const url = new URL(resolveEndpoint(endpoint));
-    for (const channel of channels) url.searchParams.append('channel', channel);
-    if (socketId) url.searchParams.set('socket_id', socketId);
+    const query = new URLSearchParams(channels.map((channel) => ['channel', channel]));
+    if (socketId) query.set('socket_id', socketId);
+    const base = resolveEndpoint(endpoint, Boolean(options.fetch));
+    const search = query.toString();
+    const url = search ? `${base}${base.includes('?') ? '&' : '?'}${search}` : base;
     let response: Response;
     try {
-      response = await doFetch(url.toString(), {
+      response = await doFetch(url, {
         method: 'GET',
         headers: { accept: 'application/json', ...(await extraHeaders(options)) },
         credentials: 'same-origin',

@@ -112,6 +112,16 @@ interface ChannelEntry {
   error?: Error | undefined;
   waiters: Array<{ resolve(): void; reject(error: Error): void }>;
   leaveTimer?: ReturnType<typeof setTimeout> | undefined;
+  /** A retryable authorization failure (network, 5xx) is tried again with backoff. */
+  retryTimer?: ReturnType<typeof setTimeout> | undefined;
+  failedAttempts: number;
+}
+
+/** A channel refusal worth retrying: the auth endpoint or network failed, not the policy. */
+function isRetryableSubscriptionError(error: Error): boolean {
+  if (isTerminalAuthError(error)) return false;
+  if (isRealtimeError(error)) return error.retryable || (error.status !== undefined && error.status >= 500);
+  return false;
 }
 
 function referenceCount(entry: ChannelEntry): number {
@@ -179,7 +189,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   };
 
   const setState = (next: ConnectionState, error?: Error) => {
-    lastError = next === 'connected' ? undefined : error ?? lastError;
+    // A fresh start forgets the old error; 'reconnecting' without a new one keeps the cause.
+    lastError = next === 'connected' || next === 'connecting' ? error : error ?? lastError;
     if (next === state) return;
     state = next;
     for (const listener of [...stateListeners]) safely(() => listener(next, error));
@@ -303,10 +314,31 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     loaded.connect();
   };
 
+  /**
+   * Browsers: when the device comes back online, a client waiting out a long backoff window
+   * tries again within the first window (still jittered: a whole office's Wi-Fi comes back at once).
+   */
+  let watchingNetwork = false;
+  const watchNetwork = () => {
+    if (watchingNetwork) return;
+    watchingNetwork = true;
+    const page = (globalThis as { window?: { addEventListener?(type: string, listener: () => void): void } }).window;
+    page?.addEventListener?.('online', () => {
+      if (phase !== 'waiting') return;
+      clearTimeout(retryTimer);
+      const scheduled = ++generation;
+      attempt = 0;
+      retryTimer = setTimeout(() => {
+        if (scheduled === generation) void beginAttempt();
+      }, fullJitterDelay(0, { baseMs: Math.min(reconnect.baseMs, 1000), capMs: reconnect.capMs }));
+    });
+  };
+
   const start = () => {
     if (phase !== 'stopped') return;
     attempt = 0;
     phase = 'connecting';
+    watchNetwork();
     if (options.systemEvents !== false && !systemSubscription) {
       systemSubscription = addHandler(SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, (data) => onReauthRequired(data as ReauthRequired));
     }
@@ -329,6 +361,9 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         setState('connected');
         return;
       case 'reconnecting':
+        // Without an error, while an attempt is under way, this is the SDK saying "connecting
+        // again" (Ably after a previous connection); the attempt itself is still running.
+        if (!error && phase === 'connecting') return;
         if (isRealtimeError(error, 'token_expired')) {
           // A token-based SDK (Ably) renews an expired token in place, fetching a fresh one through
           // fetchToken and resuming the same connection (no message lost): let it, within the
@@ -437,6 +472,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       },
       onSubscribed: () => {
         if (!current()) return;
+        entry.failedAttempts = 0;
         entry.status = 'subscribed';
         entry.error = undefined;
         settle(entry);
@@ -449,6 +485,20 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         entry.error = error;
         settle(entry);
         emit('subscription_error', { channel: entry.name, error });
+        // The provider SDKs give up on a channel whose authorization failed; when the failure was
+        // the network's or the server's (not the policy's), try again with the same backoff.
+        if (isRetryableSubscriptionError(error) && entry.failedAttempts < reconnect.maxAttempts) {
+          clearTimeout(entry.retryTimer);
+          const delayMs = fullJitterDelay(entry.failedAttempts++, reconnect);
+          entry.retryTimer = setTimeout(() => {
+            entry.retryTimer = undefined;
+            if (current() && entry.status === 'failed' && phase === 'connected' && transport) {
+              entry.status = 'pending';
+              entry.error = undefined;
+              attach(transport, entry);
+            }
+          }, delayMs);
+        }
       },
       onMemberAdded: (member) => {
         if (current()) notifyPresence(entry, 'member_added', member);
@@ -467,7 +517,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       entry.leaveTimer = undefined;
       return entry;
     }
-    entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [] };
+    entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [], failedAttempts: 0 };
     channels.set(channel, entry);
     if (transport) attach(transport, entry);
     return entry;
@@ -483,6 +533,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       entry.leaveTimer = undefined;
       if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry) return;
       channels.delete(entry.name);
+      clearTimeout(entry.retryTimer);
       transport?.unsubscribe(entry.name);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(new RealtimeError('closed', `unsubscribed from ${entry.name}`));
     }, 0);

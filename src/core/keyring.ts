@@ -1,4 +1,5 @@
 import { RealtimeError } from './errors.js';
+import { hmacSha256Hex, timingSafeEqual } from './crypto.js';
 
 /**
  * An ordered list of secrets with ids. The first one signs; every one verifies. Rotation is:
@@ -48,4 +49,54 @@ export function parseKeyring(text: string, variable = 'REALTIME_TOKEN_SECRETS'):
     return { kid: part.slice(0, colon), secret: part.slice(colon + 1) };
   });
   return createKeyring(entries);
+}
+
+/**
+ * The same keys with `kid` moved to the front: it signs from now on, the others still verify.
+ * This is step one of a rotation when the new key was deployed behind the old one.
+ */
+export function withSigningKey(keyring: Keyring, kid: string): Keyring {
+  const entry = keyring.find(kid);
+  if (!entry) throw new RealtimeError('invalid_config', `key id ${JSON.stringify(kid)} is not in the keyring`);
+  return createKeyring([entry, ...keyring.entries.filter((other) => other.kid !== kid)]);
+}
+
+/** The same keys without `kids` (retired keys verify nothing). The signing key cannot be retired. */
+export function withoutKeys(keyring: Keyring, kids: Iterable<string>): Keyring {
+  const retired = new Set(kids);
+  if (retired.has(keyring.current.kid)) {
+    throw new RealtimeError('invalid_config', `key ${JSON.stringify(keyring.current.kid)} signs; make another key sign before retiring it`);
+  }
+  return createKeyring(keyring.entries.filter((entry) => !retired.has(entry.kid)));
+}
+
+/**
+ * Ably API keys (`appId.keyId:secret`) as a keyring: kid = key name (`appId.keyId`), which is also
+ * the `kid` header of the Ably JWTs it signs. The first key signs.
+ */
+export function keyringFromAblyKeys(apiKeys: readonly string[]): Keyring {
+  return createKeyring(
+    apiKeys.map((apiKey, index) => {
+      const colon = apiKey.indexOf(':');
+      if (colon <= 0 || !apiKey.slice(0, colon).includes('.') || colon === apiKey.length - 1) {
+        throw new RealtimeError('invalid_config', `ABLY_API_KEY: key ${index + 1} must look like "appId.keyId:secret"`);
+      }
+      return { kid: apiKey.slice(0, colon), secret: apiKey.slice(colon + 1) };
+    }),
+  );
+}
+
+/**
+ * Webhook (or any HMAC-SHA256 hex) signature check against every key, so both the old and the
+ * new secret are accepted while a provider migrates. Returns the key that matched. Every key is
+ * tried (no early exit), so timing says nothing about which one matched or how close a guess was.
+ */
+export async function verifyHmacSha256Hex(keyring: Keyring, message: string | Uint8Array, signatureHex: string): Promise<KeyringEntry | undefined> {
+  let matched: KeyringEntry | undefined;
+  const signature = signatureHex.trim().toLowerCase();
+  for (const entry of keyring.entries) {
+    const expected = await hmacSha256Hex(entry.secret, message);
+    if (timingSafeEqual(expected, signature) && !matched) matched = entry;
+  }
+  return matched;
 }

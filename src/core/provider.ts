@@ -1,5 +1,6 @@
 import type { ProviderName } from './errors.js';
 import type { ProviderLimits } from './limits.js';
+import type { ConnectionClosed } from './systemEvents.js';
 
 /**
  * The two interfaces every provider implements: one for servers (publish, terminate) and one for
@@ -57,8 +58,18 @@ export interface ServerProvider {
   publish(event: OutgoingEvent): Promise<void>;
   /** Every event names exactly one channel; the batch is within `limits.maxBatchSize`. */
   publishBatch(events: readonly OutgoingEvent[]): Promise<void>;
-  /** Closes every live connection of a user (Pusher user authentication / Ably clientId). */
-  terminateUserConnections(userId: string): Promise<void>;
+  /**
+   * Closes every live connection of a user (Pusher user authentication / Ably clientId). With a
+   * `reason`, the user's connections are first sent CONNECTION_CLOSED_EVENT (core/systemEvents.ts)
+   * where the provider can address a user, so the client can tell a rotation from a logout.
+   */
+  terminateUserConnections(userId: string, reason?: ConnectionClosed): Promise<void>;
+  /**
+   * Ids of the members currently present on a presence channel, straight from the provider
+   * (Pusher protocol: `GET /channels/:name/users`). Used to tell live connections from stale
+   * records (src/server/connections). Absent where the provider cannot list members.
+   */
+  presenceMemberIds?(channel: string): Promise<string[]>;
   /** Pusher-protocol signing for `/auth`; absent on providers that use tokens (Ably). */
   authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
   authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;

@@ -22,3 +22,31 @@ export interface TokenResponse {
   expiresAt: number;
   provider: 'pusher' | 'soketi' | 'ably' | 'memory';
 }
+
+/**
+ * Sent to a user's own connections (Pusher-protocol send-to-user) right before the server closes
+ * them, so the client can say why: Soketi/Pusher close with 4009 and a fixed message of their own.
+ */
+export const CONNECTION_CLOSED_EVENT = 'realtime:connection_closed';
+
+export interface ConnectionClosed {
+  reason: 'reauth_deadline_passed' | 'logout';
+  /** Set when `reason` is `reauth_deadline_passed`. */
+  rotationId?: string;
+  message: string;
+}
+
+/**
+ * Every signed-in connection joins this presence channel with its socket id as member id, so the
+ * server can ask the provider which of a user's recorded connections are still alive (connection
+ * limits, rotation). The name is derived from the user id by hashing, because user ids may hold
+ * characters a channel name may not; the browser computes the same name with Web Crypto.
+ */
+export const CONNECTION_CHANNEL_PREFIX = 'presence-realtime-conn.';
+
+export async function connectionChannelName(userId: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(userId)));
+  let hex = '';
+  for (const byte of digest.subarray(0, 16)) hex += byte.toString(16).padStart(2, '0');
+  return CONNECTION_CHANNEL_PREFIX + hex;
+}

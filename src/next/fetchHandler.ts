@@ -222,8 +222,13 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
     const channel = requirePrivateChannel(fields.channel_name);
-    const { user } = await currentUser(request, true);
-    const decision = await callApp('channel policy', () => channels.authorize(user, channel));
+    const { user, userId } = await currentUser(request, true);
+    const claimed = options.hooks?.onChannelAuthorize
+      ? await callApp('hooks.onChannelAuthorize', () => options.hooks!.onChannelAuthorize!({ user, userId, socketId, channel, request }))
+      : undefined;
+    const decision = claimed
+      ? { allowed: true as const, member: claimed.member }
+      : await callApp('channel policy', () => channels.authorize(user, channel));
     if (!decision.allowed) {
       throw new RealtimeError(
         'forbidden',

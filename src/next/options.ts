@@ -34,6 +34,13 @@ export interface RealtimeHooks<TUser> {
    * it (REALTIME_TOKEN_SECRETS kid, or the Ably key name). Throwing withholds the token.
    */
   onTokenIssued?(context: { user: TUser; userId: string; kid: string; expiresAt: number; socketId?: string | undefined }): Promise<void>;
+  /**
+   * Before the channel policy (POST /auth): lets the library authorize its own channels, e.g. the
+   * connection guard's per-user connection channel, whose presence member id is the socket id
+   * (the policy never sees socket ids). Return `{ member }` to sign, undefined to leave the
+   * decision to the policy; throw a RealtimeError to refuse.
+   */
+  onChannelAuthorize?(context: { user: TUser; userId: string; socketId: string; channel: string; request: Request }): Promise<{ member?: PresenceMember | undefined } | undefined>;
 }
 
 export interface WebhookOptions {

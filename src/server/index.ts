@@ -4,3 +4,35 @@ export type { BatchItem, PublishOptions } from '../core/publishValidation.js';
 export type { RealtimeConfig, RealtimeConfigInput } from '../core/config.js';
 export { loadConfigFromEnv } from '../core/config.js';
 export { RealtimeError, isRealtimeError, type RealtimeErrorCode } from '../core/errors.js';
+export {
+  createConnectionGuard,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+  type ConnectionGuard,
+  type ConnectionGuardHooks,
+  type ConnectionGuardOptions,
+  type GuardUser,
+  type TokenIssuedEvent,
+  type UserAuthenticateEvent,
+} from './connections/connectionGuard.js';
+export * from './rotation/index.js';
+export {
+  createStateStore,
+  createMemoryStore,
+  getDefaultStateStore,
+  type StateStore,
+  type StateStoreOptions,
+  type ConnectionRecord,
+  type RotationRecord,
+  type RotationCounts,
+} from './state/index.js';
+export {
+  createKeyring,
+  parseKeyring,
+  keyringFromAblyKeys,
+  verifyHmacSha256Hex,
+  withSigningKey,
+  withoutKeys,
+  type Keyring,
+  type KeyringEntry,
+} from '../core/keyring.js';
+export { createConnectionControl, type ConnectionControl, type ConnectionControlOptions } from './connectionControl.js';

@@ -14,8 +14,16 @@ export interface Realtime {
   publish(channel: string | readonly string[], event: string, data: unknown, options?: PublishOptions): Promise<void>;
   /** Publishes several events (one channel each) in one request. */
   publishBatch(items: readonly BatchItem[]): Promise<void>;
-  /** Closes every live connection of this user (logout). */
+  /**
+   * Closes every live connection of this user (logout): the provider closes them, and every
+   * `onUserTerminated` listener runs (the connection guard frees the user's slots there).
+   */
   terminateUser(userId: string): Promise<void>;
+  /**
+   * Runs after every `terminateUser`; returns a function that removes the listener. Optional so
+   * that wrappers of a Realtime (withEvents) and test doubles stay valid; createRealtime has it.
+   */
+  onUserTerminated?(listener: (userId: string) => void | Promise<void>): () => void;
   /** The provider behind this instance, for the route handlers (channel auth, tokens). */
   getProvider(): Promise<ServerProvider>;
   close(): Promise<void>;
@@ -34,6 +42,7 @@ export function createRealtime(config?: RealtimeConfigInput): Realtime {
   };
   let providerPromise: Promise<ServerProvider> | undefined;
   let closed = false;
+  const terminateListeners = new Set<(userId: string) => void | Promise<void>>();
   const getProvider = (): Promise<ServerProvider> => {
     if (closed) return Promise.reject(new RealtimeError('closed', 'this realtime instance was closed'));
     providerPromise ??= loadServerProvider(resolved, limits);
@@ -57,7 +66,12 @@ export function createRealtime(config?: RealtimeConfigInput): Realtime {
     async terminateUser(userId) {
       assertUserId(userId);
       const provider = await getProvider();
-      await provider.terminateUserConnections(userId);
+      await provider.terminateUserConnections(userId, { reason: 'logout', message: 'the user logged out' });
+      await Promise.all([...terminateListeners].map(async (listener) => listener(userId)));
+    },
+    onUserTerminated(listener) {
+      terminateListeners.add(listener);
+      return () => terminateListeners.delete(listener);
     },
     getProvider,
     async close() {

@@ -62,6 +62,7 @@ export function withEvents<Events extends EventDefinitions>(realtime: Realtime, 
       await realtime.publishBatch(parsed);
     },
     terminateUser: (userId) => realtime.terminateUser(userId),
+    onUserTerminated: (listener) => realtime.onUserTerminated?.(listener) ?? (() => undefined),
     getProvider: () => realtime.getProvider(),
     close: () => realtime.close(),
   };

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
-import { createRealtimeClient, type RealtimeClient, type RealtimeClientEvents } from '../../src/client/index.js';
+import { createRealtimeClient, RealtimeError, type RealtimeClient, type RealtimeClientEvents } from '../../src/client/index.js';
 import type { ReconnectOptions } from '../../src/client/backoff.js';
 import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '../../src/core/systemEvents.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
@@ -229,6 +229,29 @@ describe('a server that is not there', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(retries[0]!.error?.message).toMatch(/could not connect/);
     expect(client.state).toBe('reconnecting');
+  });
+});
+
+describe('channel authorization failures', () => {
+  it('a 503 from the auth endpoint is retried for that channel (pusher-js alone gives up on it)', async () => {
+    let failures = 1;
+    const client = createRealtimeClient({
+      provider: 'soketi',
+      key: soketi.key,
+      host: soketi.host,
+      port: soketi.port,
+      reconnect: { baseMs: 100, capMs: 200 },
+      authorizeChannel: async ({ socketId, channel }) => {
+        if (failures-- > 0) throw new RealtimeError('provider_unavailable', 'auth answered 503', { status: 503 });
+        return (await realtime.getProvider()).authorizeChannel!(socketId, channel);
+      },
+    });
+    clients.push(client);
+    const inbox = collect(client, 'private-retry.1', 'e');
+    await expect(client.whenSubscribed('private-retry.1')).rejects.toMatchObject({ status: 503 });
+    await eventually(() => expect(client.subscriptionStatus('private-retry.1')).toBe('subscribed'));
+    await realtime.publish('private-retry.1', 'e', 'ok');
+    expect(await inbox.waitFor(1)).toEqual(['ok']);
   });
 });
 

@@ -178,6 +178,26 @@ describe('credentials', () => {
     ok.unsubscribe();
   });
 
+  it('a channel whose authorization failed for a retryable reason (503) is tried again with backoff', async () => {
+    const { server, make, hub } = setup();
+    let failures = 2;
+    const base = server.options('una');
+    const client = make('una', {
+      authorizeChannel: async (request) => {
+        if (failures-- > 0) throw new RealtimeError('provider_unavailable', 'auth endpoint answered 503', { status: 503 });
+        return base.authorizeChannel!(request);
+      },
+    });
+    const errors = record(client, 'subscription_error');
+    const inbox = collect(client, 'private-u.1', 'e');
+    await expect(client.whenSubscribed('private-u.1')).rejects.toMatchObject({ status: 503 });
+    await eventually(() => expect(client.subscriptionStatus('private-u.1')).toBe('subscribed'), 3000);
+    expect(errors).toHaveLength(2);
+    expect(client.state).toBe('connected');
+    hub.publish({ channels: ['private-u.1'], event: 'e', data: 1, json: '1' });
+    expect(await inbox.waitFor(1)).toEqual([1]);
+  });
+
   it('a relative token endpoint outside a browser is a configuration error, not an endless retry', async () => {
     const client = createRealtimeClient({ provider: 'memory', hub: 'unused', reconnect: { baseMs: 10 } });
     clients.push(client);
@@ -334,6 +354,8 @@ describe('reconnect (memory hub going away and coming back)', () => {
     const expired = new RealtimeError('token_expired', 'token expired', { status: 401 });
     emit('reconnecting', expired);
     expect(client.state).toBe('reconnecting');
+    // The SDK reporting its own renewal attempt (Ably: 'connecting' again) is not a new failure.
+    emit('reconnecting');
     emit('connected');
     expect(client.state).toBe('connected');
     expect(disconnects).toBe(0);

@@ -152,11 +152,11 @@ export class MemoryHub {
     }
   }
 
-  terminateUser(userId: string): void {
+  terminateUser(userId: string, reason = 'terminated by the server'): void {
     for (const socket of [...this.sockets.values()]) {
       if (socket.userId === userId) {
         this.disconnect(socket.id);
-        socket.terminated('terminated by the server');
+        socket.terminated(reason);
       }
     }
   }

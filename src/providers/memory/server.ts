@@ -14,8 +14,11 @@ export function createMemoryServer(config: MemoryConfig, limits: ProviderLimits)
     async publishBatch(events) {
       for (const event of events) hub.publish(event);
     },
-    async terminateUserConnections(userId) {
-      hub.terminateUser(userId);
+    async terminateUserConnections(userId, reason) {
+      hub.terminateUser(userId, reason?.message);
+    },
+    async presenceMemberIds(channel) {
+      return hub.members(channel).map((member) => member.id);
     },
     authorizeChannel: (socketId, channel, member) => hub.authorizeChannel(socketId, channel, member),
     authenticateUser: (socketId, user) => hub.authenticateUser(socketId, user),

@@ -5,6 +5,7 @@ import type { PusherConfig } from '../../core/config.js';
 import type { ProviderName } from '../../core/errors.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';
+import { CONNECTION_CLOSED_EVENT } from '../../core/systemEvents.js';
 import { authenticateUser, authorizeChannel, type PusherCredentials } from './channelAuthorization.js';
 import { pusherRequestError, throwIfErrorBody } from './errors.js';
 
@@ -82,8 +83,24 @@ export function createPusherProtocolServer(options: PusherProtocolServerOptions)
       });
       return send(() => pusher.triggerBatch(batch));
     },
-    terminateUserConnections(userId) {
-      return send(() => pusher.terminateUserConnections(userId));
+    async terminateUserConnections(userId, reason) {
+      // Soketi and Pusher close with 4009 and a fixed text; the event sent just before carries
+      // our reason on the same socket, so it arrives first. It is only an explanation: if it
+      // cannot be sent, the connections are still closed.
+      if (reason) await send(() => pusher.sendToUser(userId, CONNECTION_CLOSED_EVENT, JSON.stringify(reason))).catch(() => undefined);
+      await send(() => pusher.terminateUserConnections(userId));
+    },
+    async presenceMemberIds(channel) {
+      let response: { text(): Promise<string> };
+      try {
+        response = await pusher.get({ path: `/channels/${encodeURIComponent(channel)}/users`, params: {} });
+      } catch (error) {
+        throw pusherRequestError(provider, error);
+      }
+      const body = await response.text();
+      throwIfErrorBody(provider, body);
+      const parsed = JSON.parse(body) as { users?: Array<{ id: unknown }> };
+      return (parsed.users ?? []).map((user) => String(user.id));
     },
     authorizeChannel: (socketId, channel, member) => authorizeChannel(options, socketId, channel, member),
     authenticateUser: (socketId, user) => authenticateUser(options, socketId, user),

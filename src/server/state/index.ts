@@ -1,0 +1,76 @@
+import { RealtimeError } from '../../core/errors.js';
+import { readProcessEnv } from '../../core/config.js';
+import { createMemoryStore } from './memoryStore.js';
+import type { StateStore } from './stateStore.js';
+
+export type { StateStore, ConnectionRecord, RotationRecord, RotationCounts, KeyState, ConnectionRef } from './stateStore.js';
+export { createMemoryStore } from './memoryStore.js';
+
+export interface StateStoreOptions {
+  /** Defaults to REDIS_URL. Without one, state lives in this process only. */
+  redisUrl?: string | undefined;
+  /** Key namespace in Redis (default `next-realtime:`). */
+  prefix?: string;
+}
+
+/**
+ * Redis when REDIS_URL (or `redisUrl`) is set, memory otherwise. Synchronous, so it can sit at
+ * module top level next to createRealtime(): ioredis (an optional peer dependency) is imported
+ * on the first operation, and only when a Redis URL is given.
+ */
+export function createStateStore(options: StateStoreOptions = {}): StateStore {
+  const url = options.redisUrl ?? readProcessEnv().REDIS_URL;
+  if (!url) return createMemoryStore();
+  let loading: Promise<StateStore> | undefined;
+  const load = (): Promise<StateStore> =>
+    (loading ??= (async () => {
+      let IORedis: typeof import('ioredis').Redis;
+      try {
+        IORedis = (await import('ioredis')).Redis;
+      } catch (error) {
+        throw new RealtimeError('invalid_config', 'REDIS_URL is set, but the "ioredis" package is not installed (npm install ioredis)', { cause: error });
+      }
+      const { createRedisStore } = await import('./redisStore.js');
+      const client = new IORedis(url, { maxRetriesPerRequest: 2 });
+      // ioredis reports connection trouble as 'error' events; failures reach callers through the
+      // rejected commands, so the events themselves only need a listener (no crash, no log spam).
+      client.on('error', () => undefined);
+      return createRedisStore({ client, prefix: options.prefix, ownsClient: true });
+    })());
+  const lazy = <Name extends Exclude<keyof StateStore, 'kind' | 'close'>>(name: Name) =>
+    (async (...args: unknown[]) => ((await load())[name] as (...inner: unknown[]) => unknown)(...args)) as StateStore[Name];
+  return {
+    kind: 'redis',
+    admitConnection: lazy('admitConnection'),
+    connections: lazy('connections'),
+    allConnections: lazy('allConnections'),
+    removeConnections: lazy('removeConnections'),
+    keyState: lazy('keyState'),
+    beginRotation: lazy('beginRotation'),
+    activeRotation: lazy('activeRotation'),
+    latestRotation: lazy('latestRotation'),
+    rotation: lazy('rotation'),
+    addPending: lazy('addPending'),
+    pending: lazy('pending'),
+    settle: lazy('settle'),
+    counts: lazy('counts'),
+    claimClosing: lazy('claimClosing'),
+    releaseClosing: lazy('releaseClosing'),
+    completeRotation: lazy('completeRotation'),
+    async close() {
+      if (loading) await (await loading.catch(() => undefined))?.close();
+    },
+  };
+}
+
+const DEFAULT_STORE = Symbol.for('next-realtime.defaultStateStore');
+
+/**
+ * One store per process for the guard and the rotation to share (kept on globalThis because
+ * Next.js may load this module more than once).
+ */
+export function getDefaultStateStore(): StateStore {
+  const holder = globalThis as { [DEFAULT_STORE]?: StateStore };
+  holder[DEFAULT_STORE] ??= createStateStore();
+  return holder[DEFAULT_STORE];
+}
