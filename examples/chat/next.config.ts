@@ -11,8 +11,9 @@ const config: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || '.next',
   turbopack: { root: repositoryRoot },
   outputFileTracingRoot: repositoryRoot,
-  // pusher (server SDK) uses Node APIs; load it from node_modules at run time instead of bundling it.
-  serverExternalPackages: ['pusher', 'ably'],
+  // Server SDKs with Node internals: loaded from node_modules at run time, not bundled. ioredis is
+  // only loaded when REDIS_URL is set (several app instances sharing connection limits).
+  serverExternalPackages: ['pusher', 'ably', 'ioredis'],
   poweredByHeader: false,
 };
 

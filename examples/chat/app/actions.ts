@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { redirect } from 'next/navigation';
 import { isRealtimeError } from 'next-realtime';
-import { realtime } from '@/lib/realtime';
+import { connectionControl, realtime } from '@/lib/realtime';
 import { remember } from '@/lib/history';
 import { currentUser, endSession, startSession, userIdFromName } from '@/lib/session';
 import type { ChatMessage, Wave } from '@/lib/events';
@@ -21,12 +21,12 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   redirect('/rooms/lobby');
 }
 
-/** Logout also closes every live connection of this user, in every tab (terminateUser). */
+/** Logout also closes every live connection of this user, in every tab, and frees their slots. */
 export async function signOut(): Promise<void> {
   const user = await currentUser();
   if (user) {
     try {
-      await realtime().terminateUser(user.id);
+      await connectionControl().terminateUser(user.id);
     } catch (error) {
       // The session still ends; say why the sockets may linger until they time out.
       console.error(`could not close ${user.id}'s connections:`, error);

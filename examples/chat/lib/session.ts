@@ -4,7 +4,7 @@ import { cookies } from 'next/headers';
 /**
  * A signed cookie holding who the visitor said they are. The demo has no accounts: signing in
  * is typing a name. The signature only stops a visitor from editing the cookie to become
- * someone else; it is keyed from REALTIME_TOKEN_SECRETS so the demo needs no extra secret.
+ * someone else.
  */
 export interface SessionUser {
   id: string;
@@ -15,11 +15,12 @@ const COOKIE = 'chat_session';
 const MAX_AGE_SECONDS = 60 * 60 * 12;
 
 function sessionKey(): Buffer {
-  const secrets = process.env.REALTIME_TOKEN_SECRETS ?? process.env.SESSION_SECRET;
-  const current = secrets?.split(',')[0]?.trim();
-  const secret = current?.includes(':') ? current.slice(current.indexOf(':') + 1) : current;
+  // SESSION_SECRET when set; else the first REALTIME_TOKEN_SECRETS key (then reordering those
+  // keys for a secret rotation also signs everyone out: set SESSION_SECRET to avoid that).
+  const current = process.env.REALTIME_TOKEN_SECRETS?.split(',')[0]?.trim();
+  const secret = process.env.SESSION_SECRET || (current?.includes(':') ? current.slice(current.indexOf(':') + 1) : current);
   if (!secret) {
-    throw new Error('REALTIME_TOKEN_SECRETS is not set: `npm run demo` generates one; set it yourself with `next start`.');
+    throw new Error('Set SESSION_SECRET or REALTIME_TOKEN_SECRETS: `npm run demo` generates the latter; with `next start`, set it yourself.');
   }
   // A key of its own, so a session cookie can never be replayed as a realtime token.
   return createHmac('sha256', secret).update('example-chat session cookie').digest();

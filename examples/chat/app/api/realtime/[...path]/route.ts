@@ -1,14 +1,14 @@
 import { createRealtimeHandlers, type RealtimeHandlers } from 'next-realtime/next';
 import { channels } from '@/lib/channels';
-import { realtime } from '@/lib/realtime';
-import { userFromRequest } from '@/lib/session';
+import { connectionControl, realtime } from '@/lib/realtime';
+import { userFromRequest, type SessionUser } from '@/lib/session';
 
 // POST /api/realtime/auth, POST /api/realtime/user-auth, GET /api/realtime/token,
 // POST /api/realtime/webhook. Created on first request rather than at import: `next build`
 // imports this module, and the build need not have the realtime secrets.
 let handlers: RealtimeHandlers | undefined;
 function realtimeHandlers(): RealtimeHandlers {
-  handlers ??= createRealtimeHandlers({
+  handlers ??= createRealtimeHandlers<SessionUser>({
     realtime: realtime(),
     channels,
     getUser: (request) => userFromRequest(request),
@@ -17,6 +17,9 @@ function realtimeHandlers(): RealtimeHandlers {
     userFromToken: () => null,
     // Sent with pusher:signin, so the provider knows whose connections terminateUser() closes.
     userInfo: (user) => ({ name: user.name }),
+    // Connection limit per user, and tokens signed by the key a secret rotation says.
+    tokenSecrets: connectionControl().keyring,
+    hooks: connectionControl().hooks,
   });
   return handlers;
 }
