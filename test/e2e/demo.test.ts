@@ -197,7 +197,15 @@ describe('example chat in Chromium on Soketi', () => {
   it('reconnects both users after Soketi restarts on the same port, and they keep chatting', async () => {
     const oldPid = soketi.pid;
     soketiDown = true;
-    soketi = await restartSoketi(soketi, { downMs: 1500 });
+    soketi = await restartSoketi(soketi, {
+      downMs: 1500,
+      whileDown: async () => {
+        // The badge tells the users the connection is gone while Soketi is down.
+        await alice.locator('[data-testid=connection-state]:not([data-state=connected])').waitFor({ timeout: 20_000 });
+        await bob.locator('[data-testid=connection-state]:not([data-state=connected])').waitFor({ timeout: 20_000 });
+        await screenshot(alice, 'alice-while-soketi-is-down');
+      },
+    });
     expect(soketi.pid).not.toBe(oldPid);
     await Promise.all([expectConnected(alice, 45_000), expectConnected(bob, 45_000)]);
     soketiDown = false;

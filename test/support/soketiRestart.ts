@@ -6,7 +6,10 @@ import { pidIsAlive, portIsFree } from './processes.js';
  * restart would. Waits for the old pid to be gone and the port to be free first: uWS listens
  * with SO_REUSEPORT, so a dying process could otherwise answer part of the new connections.
  */
-export async function restartSoketi(current: SoketiProcess, options: { downMs?: number } = {}): Promise<SoketiProcess> {
+export async function restartSoketi(
+  current: SoketiProcess,
+  options: { downMs?: number; whileDown?: () => Promise<void> } = {},
+): Promise<SoketiProcess> {
   await current.stop();
   const deadline = Date.now() + 10_000;
   while (pidIsAlive(current.pid) || !(await portIsFree(current.port))) {
@@ -15,6 +18,8 @@ export async function restartSoketi(current: SoketiProcess, options: { downMs?: 
   }
   // Stay down a while, as a real restart does, so clients see the outage.
   if (options.downMs) await new Promise((resolve) => setTimeout(resolve, options.downMs));
+  // What the caller wants to observe during the outage (the old pid is gone, nothing listens).
+  await options.whileDown?.();
   return startSoketi({
     port: current.port,
     metricsPort: current.metricsPort,

@@ -155,6 +155,11 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
       </aside>
 
       <main className="room">
+        {!stopped && state !== 'connected' && client.error && (
+          <p className="banner banner-retrying" data-testid="connection-problem">
+            Reconnecting: {client.error.message}
+          </p>
+        )}
         {stopped && (
           <p className="banner" data-testid="connection-closed">
             Live updates stopped ({state}). If you logged out in another tab, <a href="/">sign in again</a>; otherwise{' '}
