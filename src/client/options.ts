@@ -43,6 +43,12 @@ interface CommonClientOptions {
    * by every connection at once. Default 2000 ms.
    */
   reauthSpreadMs?: number;
+  /**
+   * Signed-in connections join their user's connection channel (`presence-realtime-conn.<hash>`),
+   * which the route handlers' connection hooks sign: how the server counts live connections for
+   * limits and rotation. Default true; `false` when your handlers do not use connection control.
+   */
+  connectionChannel?: boolean;
   /** Replaces the provider's transport (custom providers, instrumented tests). */
   createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }

@@ -8,9 +8,10 @@ import type {
   IncomingEvent,
   PresenceMember,
   TransportAuth,
+  UserAuthentication,
   UserAuthenticator,
 } from '../core/provider.js';
-import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
+import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
 import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError } from './credentials.js';
@@ -424,11 +425,42 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
 
   const authorizeChannel: ChannelAuthorizer = (request) => withToken((token) => baseAuthorize({ ...request, token }));
 
+  /**
+   * A signed-in connection joins its user's connection channel (a presence channel, member id =
+   * socket id, signed by the route handlers' connection hooks) for its whole life: that is how the
+   * server tells live connections from closed ones (connection limits, rotation).
+   */
+  let connectionChannel: { userId: string; release: Unsubscribe | undefined } | undefined;
+  const joinConnectionChannel = (authentication: UserAuthentication) => {
+    if (options.connectionChannel === false) return;
+    let userId: string | undefined;
+    try {
+      const id = (JSON.parse(authentication.user_data) as { id?: unknown }).id;
+      userId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+    } catch {
+      return;
+    }
+    if (!userId || connectionChannel?.userId === userId) return;
+    connectionChannel?.release?.();
+    const joining: { userId: string; release: Unsubscribe | undefined } = { userId, release: undefined };
+    connectionChannel = joining;
+    connectionChannelName(userId).then(
+      (name) => {
+        if (connectionChannel === joining) joining.release = client.subscribeAll(name, () => {});
+      },
+      () => {
+        // No Web Crypto (a page served over plain http from another host): nothing to join.
+      },
+    );
+  };
+
   /** Who the connection is: a refusal here is the user's, so it stops the client. */
   const authenticateUser: UserAuthenticator | undefined = baseAuthenticate
     ? async (request) => {
         try {
-          return await withToken((token) => baseAuthenticate({ ...request, token }));
+          const authentication = await withToken((token) => baseAuthenticate({ ...request, token }));
+          joinConnectionChannel(authentication);
+          return authentication;
         } catch (error) {
           if (isTerminalAuthError(error)) authFailed(error);
           else if (phase === 'connected' || phase === 'connecting') retryLater(toRealtimeError(error, 'user authentication failed'));

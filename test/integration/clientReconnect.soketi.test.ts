@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
 import { createRealtimeClient, RealtimeError, type RealtimeClient, type RealtimeClientEvents } from '../../src/client/index.js';
 import type { ReconnectOptions } from '../../src/client/backoff.js';
-import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '../../src/core/systemEvents.js';
+import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '../../src/core/systemEvents.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { startAuthServer, type AuthServer } from '../support/authServer.js';
 import { collect, eventually, waitForState } from '../support/events.js';
@@ -109,7 +109,8 @@ describe('reconnect after a Soketi restart', () => {
     const laterTokens = auth.tokensFor('alice').filter((issue) => issue.at >= stoppedAt);
     expect(laterTokens.length).toBeGreaterThanOrEqual(1);
     const onNewSocket = auth.calls.filter((call) => call.socketId === client.socketId);
-    expect(onNewSocket.map((call) => call.kind).sort()).toEqual(['auth', 'auth', 'user-auth']);
+    // Private, presence, the user's connection channel, and the sign-in.
+    expect(onNewSocket.map((call) => call.kind).sort()).toEqual(['auth', 'auth', 'auth', 'user-auth']);
     for (const call of onNewSocket) {
       expect(firstTokens).not.toContain(call.jti);
       expect(laterTokens.map((issue) => issue.jti)).toContain(call.jti);
@@ -300,14 +301,14 @@ describe('reauth_required on the system channel', () => {
     expect(newTokens).toHaveLength(1);
     // The token request names the live connection and the channels it holds.
     expect(newTokens[0]!.socketId).toBe(socketId);
-    expect(newTokens[0]!.channels.sort()).toEqual([presenceChannel, privateChannel, SYSTEM_CHANNEL].sort());
+    expect(newTokens[0]!.channels.sort()).toEqual([presenceChannel, privateChannel, SYSTEM_CHANNEL, await connectionChannelName('alice-r')].sort());
     expect(oldToken!.socketId).toBeNull();
     const reauthCalls = auth.calls.filter((call) => call.socketId === socketId && call.jti === newTokens[0]!.jti);
-    expect(reauthCalls.map((call) => `${call.kind}:${call.channel ?? ''}`).sort()).toEqual([
-      `auth:${presenceChannel}`,
-      `auth:${privateChannel}`,
-      'user-auth:',
-    ]);
+    // Signed in again, and every private and presence channel re-authorised, the user's
+    // connection channel (rotation, limits) included.
+    expect(reauthCalls.map((call) => `${call.kind}:${call.channel ?? ''}`).sort()).toEqual(
+      [`auth:${presenceChannel}`, `auth:${privateChannel}`, `auth:${await connectionChannelName('alice-r')}`, 'user-auth:'].sort(),
+    );
     await realtime.publish(privateChannel, 'e', 'still here');
     expect(await inbox.waitFor(1)).toEqual(['still here']);
     await new Promise((resolve) => setTimeout(resolve, 200));

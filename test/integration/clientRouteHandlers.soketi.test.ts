@@ -3,13 +3,16 @@ import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs
 import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
 import { defineChannels } from '../../src/index.js';
 import { createRealtimeHandlers } from '../../src/next/index.js';
-import { createRealtime, type Realtime } from '../../src/server/index.js';
+import { createConnectionControl, createRealtime, type ConnectionControl, type Realtime } from '../../src/server/index.js';
+import { createMemoryStore } from '../../src/server/state/index.js';
+import { connectionChannelName } from '../../src/core/systemEvents.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 
 /**
  * The credentials contract end to end: the library's client, with its defaults (relative
- * endpoints, tokens on), against the library's own route handlers and a real Soketi that
- * restarts. The client's fetch goes straight into the handlers; every request is recorded.
+ * endpoints, tokens on, connection channel), against the library's own route handlers wired with
+ * connection control (limits, rotation) as the README shows, and a real Soketi that restarts.
+ * The client's fetch goes straight into the handlers; every request is recorded.
  */
 interface User {
   id: string;
@@ -18,6 +21,8 @@ interface User {
 const sessions = new Map<string, User>([
   ['s-alice', { id: 'alice', name: 'Alice' }],
   ['s-carol', { id: 'carol', name: 'Carol' }],
+  ['s-dave', { id: 'dave', name: 'Dave' }],
+  ['s-erin', { id: 'erin', name: 'Erin' }],
 ]);
 const channels = defineChannels({
   'private-orders.{id}': (user: User) => user.id === 'alice' || user.id === 'carol',
@@ -28,6 +33,7 @@ interface Recorded {
   user: string;
   method: string;
   path: string;
+  channel: string | undefined;
   bearer: string | undefined;
   status: number;
   token?: string;
@@ -36,15 +42,28 @@ interface Recorded {
 
 let soketi: SoketiProcess;
 let realtime: Realtime;
+let control: ConnectionControl;
 const requests: Recorded[] = [];
 const clients: RealtimeClient[] = [];
 
 beforeAll(async () => {
   soketi = await startSoketi({ quiet: true });
   realtime = createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port });
+  control = newControl();
 });
+
+/** Connection control over a fresh store: each test starts with no recorded connections. */
+function newControl(): ConnectionControl {
+  return createConnectionControl({
+    realtime,
+    tokenSecrets: 'old:client-test-old-secret-0123456789,new:client-test-new-secret-0123456789',
+    store: createMemoryStore(),
+    refreshMs: 200,
+  });
+}
 afterAll(async () => {
   for (const client of clients) client.disconnect();
+  control?.dispose();
   await realtime?.close();
   await soketi?.stop();
 });
@@ -55,18 +74,21 @@ const handlers = () =>
     channels,
     getUser: (request) => sessions.get(/session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? '') ?? null,
     userFromToken: (claims) => [...sessions.values()].find((user) => user.id === claims.sub) ?? null,
-    tokenSecrets: 'k1:client-route-handlers-test-secret',
+    // Connection control as the README wires it: limits, rotation, the connection channel.
+    tokenSecrets: control.keyring,
+    hooks: control.hooks,
   });
 
-function browser(session: string, user: string): RealtimeClient {
+function browser(session: string, user: string, extra: { systemEvents?: boolean } = {}): RealtimeClient {
   const app = handlers();
   const routeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(new URL(String(input), 'http://app.test'), init);
-    const response = request.method === 'GET' ? await app.GET(request) : await app.POST(request);
+    const response = request.method === 'GET' ? await app.GET(request.clone()) : await app.POST(request.clone());
     const entry: Recorded = {
       user,
       method: request.method,
       path: new URL(request.url).pathname,
+      channel: request.method === 'POST' ? (new URLSearchParams(await request.clone().text()).get('channel_name') ?? undefined) : undefined,
       bearer: /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1],
       status: response.status,
       at: Date.now(),
@@ -84,12 +106,14 @@ function browser(session: string, user: string): RealtimeClient {
     fetch: routeFetch,
     headers: { cookie: `session=${session}` },
     reconnect: { baseMs: 300, capMs: 1000 },
+    reauthSpreadMs: 500,
+    ...extra,
   });
   clients.push(client);
   return client;
 }
 
-describe('client + route handlers + Soketi restart', () => {
+describe('client + route handlers + connection control, on a real Soketi', () => {
   it('each connect fetches a token from /token and sends it as Bearer to /auth and /user-auth; a logged-out user ends in auth_failed', async () => {
     const alice = browser('s-alice', 'alice');
     const carol = browser('s-carol', 'carol');
@@ -98,6 +122,9 @@ describe('client + route handlers + Soketi restart', () => {
     carol.subscribe('private-orders.2', 'paid', () => {});
     await Promise.all([alice.whenSubscribed('private-orders.1'), alice.whenSubscribed('presence-room.1'), carol.whenSubscribed('private-orders.2')]);
     await eventually(() => expect(requests.filter((r) => r.user === 'alice' && r.path.endsWith('/user-auth'))).toHaveLength(1));
+    // After signing in, the client joined alice's connection channel (signed by the connection hooks).
+    const aliceConnections = await connectionChannelName('alice');
+    await eventually(() => expect(alice.subscriptionStatus(aliceConnections)).toBe('subscribed'));
 
     const firstToken = requests.find((r) => r.user === 'alice' && r.path.endsWith('/token'))!.token!;
     for (const request of requests.filter((r) => r.user === 'alice' && r.method === 'POST')) {
@@ -122,7 +149,18 @@ describe('client + route handlers + Soketi restart', () => {
     expect(newTokens.length).toBeGreaterThanOrEqual(1);
     expect(newTokens).not.toContain(firstToken);
     const posts = after.filter((r) => r.method === 'POST');
-    expect(posts.map((r) => r.path).sort()).toEqual(['/api/realtime/auth', '/api/realtime/auth', '/api/realtime/user-auth']);
+    expect(posts.map((r) => `${r.path}:${r.channel ?? ''}`).sort()).toEqual(
+      [
+        `/api/realtime/auth:${await connectionChannelName('alice')}`,
+        '/api/realtime/auth:presence-room.1',
+        '/api/realtime/auth:private-orders.1',
+        '/api/realtime/user-auth:',
+      ].sort(),
+    );
+    // The connection channel shows the server which of alice's connections are alive.
+    const provider = await realtime.getProvider();
+    await eventually(async () => expect(await provider.presenceMemberIds!(aliceConnections)).toEqual([alice.socketId]));
+    expect((await control.guard.liveConnections('alice')).map((record) => record.socketId)).toContain(alice.socketId);
     for (const post of posts) {
       expect(post.bearer).toBe(newTokens.at(-1));
       expect(post.status).toBe(200);
@@ -138,4 +176,44 @@ describe('client + route handlers + Soketi restart', () => {
     await realtime.publish('private-orders.1', 'paid', { order: 1 });
     expect(await orders.waitFor(1)).toEqual([{ order: 1 }]);
   }, 60_000);
+
+  it('secret rotation: the client re-authenticates in place and is kept; one that does not is closed at the deadline and told why', async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    control.dispose();
+    control = newControl();
+    const dave = browser('s-dave', 'dave');
+    // A client that never hears reauth_required (an old version of an app, say).
+    const erin = browser('s-erin', 'erin', { systemEvents: false });
+    const reauthenticated = new Promise((resolve) => dave.on('reauthenticated', resolve));
+    const room = collect(dave, 'presence-room.2', 'news');
+    erin.onPresence('presence-room.2', () => {});
+    for (const [client, user] of [[dave, 'dave'], [erin, 'erin']] as const) {
+      const name = await connectionChannelName(user);
+      await eventually(() => expect(client.subscriptionStatus(name)).toBe('subscribed'));
+    }
+    await dave.whenSubscribed('presence-room.2');
+    const daveSocket = dave.socketId;
+    const daveStates: string[] = [];
+    dave.onStateChange((state) => daveStates.push(state));
+
+    const started = await control.rotation.start({ toKid: 'new', graceMs: 2500 });
+    expect(started.pending).toBe(2);
+    expect(await reauthenticated).toEqual({ rotationId: started.id });
+    // The re-authentication used a token signed by the new key, on the same socket.
+    const reauthSignin = requests.filter((r) => r.user === 'dave' && r.path.endsWith('/user-auth')).at(-1)!;
+    expect(JSON.parse(Buffer.from(reauthSignin.bearer!.split('.')[0]!, 'base64url').toString()).kid).toBe('new');
+
+    await waitForState(erin, 'disconnected', 15_000);
+    expect(erin.error).toMatchObject({ code: 'closed', details: { closeCode: 4009, reason: 'reauth_deadline_passed', rotationId: started.id } });
+    await eventually(async () => expect((await control.rotation.status(started.id))?.phase).toBe('completed'), 10_000);
+    const finished = (await control.rotation.status(started.id))!;
+    expect(finished).toMatchObject({ pending: 0, reauthenticated: 1, closed: 1, collateral: 0 });
+
+    // Dave never noticed: same connection, still receiving.
+    expect(dave.state).toBe('connected');
+    expect(dave.socketId).toBe(daveSocket);
+    expect(daveStates).toEqual([]);
+    await realtime.publish('presence-room.2', 'news', 'after rotation');
+    expect(await room.waitFor(1)).toEqual(['after rotation']);
+  }, 40_000);
 });

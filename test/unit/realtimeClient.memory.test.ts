@@ -10,6 +10,7 @@ import {
   type RealtimeClientEvents,
 } from '../../src/client/index.js';
 import type { ChannelAuthorizer } from '../../src/core/provider.js';
+import { CONNECTION_CHANNEL_PREFIX, connectionChannelName } from '../../src/core/systemEvents.js';
 import { createMemoryTransport, getMemoryHub, type MemoryHub } from '../../src/testing/index.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 
@@ -70,7 +71,8 @@ function setup() {
   const hub = getMemoryHub(hubName);
   const server = credentialServer(hub);
   const make = (user: string, extra: Partial<ClientOptions> = {}) => {
-    const client = createRealtimeClient({ provider: 'memory', hub: hubName, ...server.options(user), reconnect: { baseMs: 50, capMs: 400 }, ...extra } as ClientOptions);
+    // The connection channel (rotation, limits) has its own test below; here it would only add a channel to every count.
+    const client = createRealtimeClient({ provider: 'memory', hub: hubName, ...server.options(user), reconnect: { baseMs: 50, capMs: 400 }, connectionChannel: false, ...extra } as ClientOptions);
     clients.push(client);
     return client;
   };
@@ -431,6 +433,28 @@ describe('reauth_required', () => {
     await expect(client.reauthenticate()).rejects.toMatchObject({ code: 'unauthorized' });
     expect(failed).toHaveLength(1);
     expect(client.state).toBe('auth_failed');
+  });
+});
+
+describe('connection channel', () => {
+  it("a signed-in connection joins its user's connection channel with its socket id, for the connection's life", async () => {
+    const { hub, make, server } = setup();
+    const client = make('vic', {
+      connectionChannel: true,
+      // As the route handlers' connection hooks sign it: member id = socket id.
+      authorizeChannel: async (request) =>
+        request.channel.startsWith(CONNECTION_CHANNEL_PREFIX)
+          ? hub.authorizeChannel(request.socketId, request.channel, { id: request.socketId })
+          : server.options('vic').authorizeChannel!(request),
+    });
+    await client.connect();
+    const channel = await connectionChannelName('vic');
+    await eventually(() => expect(hub.members(channel)).toEqual([{ id: client.socketId, info: {} }]));
+    // It survives a reconnect (with the new socket id) and is not counted as an app subscription.
+    hub.setAvailable(false);
+    hub.setAvailable(true);
+    await waitForState(client, 'connected', 3000);
+    await eventually(() => expect(hub.members(channel)).toEqual([{ id: client.socketId, info: {} }]));
   });
 });
 

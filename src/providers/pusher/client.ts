@@ -3,6 +3,7 @@ import type * as PusherTypes from 'pusher-js';
 import type * as PusherCore from 'pusher-js/types/src/core/pusher.js';
 import { channelKind } from '../../core/channels.js';
 import { RealtimeError } from '../../core/errors.js';
+import { CONNECTION_CLOSED_EVENT, type ConnectionClosed } from '../../core/systemEvents.js';
 import type {
   ChannelAuthorizer,
   ClientTransport,
@@ -78,6 +79,8 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
   let manager: PusherConnectionManager | undefined;
   let wantOpen = false;
   let lastCloseError: RealtimeError | undefined;
+  /** Why the server is about to close this connection (sent to the user just before a 4009). */
+  let closingBecause: ConnectionClosed | undefined;
 
   const emit = (state: ConnectionState, error?: Error) => {
     for (const listener of [...listeners]) listener(state, error);
@@ -224,15 +227,28 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
           // others (unknown app key 4001, app disabled 4003, over quota 4004...) are
           // configuration problems no reconnect can fix.
           wantOpen = false;
-          const error = lastCloseError ?? new RealtimeError('closed', 'the server closed the connection');
+          let error = lastCloseError ?? new RealtimeError('closed', 'the server closed the connection');
           const closeCode = (error.details as { closeCode?: number } | undefined)?.closeCode;
+          if (closeCode === 4009 && closingBecause) {
+            // Say why: a logout, or a rotation deadline this connection did not re-authenticate by.
+            error = new RealtimeError('closed', closingBecause.message, {
+              retryable: false,
+              details: { closeCode, reason: closingBecause.reason, ...(closingBecause.rotationId ? { rotationId: closingBecause.rotationId } : {}) },
+            });
+          }
           emit(closeCode === undefined || closeCode === 4009 ? 'disconnected' : 'failed', error);
           return;
         }
       }
     });
     for (const name of channels.keys()) bindChannel(client, name);
-    if (options.authenticateUser) client.signin();
+    if (options.authenticateUser) {
+      client.signin();
+      (client.user as unknown as { bind(event: string, callback: (data: unknown) => void): void }).bind(CONNECTION_CLOSED_EVENT, (data) => {
+        const parsed = typeof data === 'string' ? safeJson(data) : data;
+        if (parsed && typeof (parsed as ConnectionClosed).message === 'string') closingBecause = parsed as ConnectionClosed;
+      });
+    }
     return client;
   };
 
@@ -244,6 +260,7 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       if (wantOpen) return;
       wantOpen = true;
       lastCloseError = undefined;
+      closingBecause = undefined;
       if (pusher) pusher.connect();
       else pusher = create();
     },
@@ -313,6 +330,14 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       }
     },
   };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function describeSocketError(detail: unknown): string {
