@@ -23,6 +23,8 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const socketId = useSocketId();
   const room = usePresence(channel);
   const stopped = state === 'auth_failed' || state === 'failed' || state === 'disconnected';
+  // terminateUser() tells the connection why it is closed before closing it.
+  const loggedOutElsewhere = stopped && (client.error as { details?: { reason?: string } } | undefined)?.details?.reason === 'logout';
   // After the connection stopped, the last member list is no longer true: show nobody.
   const members = stopped ? [] : room.members;
   const [messages, setMessages] = useState<ChatMessage[]>(initialMessages);
@@ -162,10 +164,18 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
         )}
         {stopped && (
           <p className="banner" data-testid="connection-closed">
-            Live updates stopped ({state}). If you logged out in another tab, <a href="/">sign in again</a>; otherwise{' '}
-            <button type="button" onClick={() => void client.connect().catch(() => undefined)}>
-              reconnect
-            </button>
+            {loggedOutElsewhere ? (
+              <>
+                You logged out in another tab. <a href="/">Sign in again</a>
+              </>
+            ) : (
+              <>
+                Live updates stopped ({state}).{' '}
+                <button type="button" onClick={() => void client.connect().catch(() => undefined)}>
+                  Reconnect
+                </button>
+              </>
+            )}
           </p>
         )}
         <h1>#{ROOMS.find((room) => room.id === roomId)?.title ?? roomId}</h1>

@@ -1,6 +1,5 @@
 import { notFound, redirect } from 'next/navigation';
 import { ChatRoom } from '@/components/ChatRoom';
-import { ChatRealtime } from '@/components/ChatRealtime';
 import { recentMessages } from '@/lib/history';
 import { isRoomId } from '@/lib/rooms';
 import { currentUser } from '@/lib/session';
@@ -10,9 +9,5 @@ export default async function RoomPage({ params }: { params: Promise<{ roomId: s
   if (!isRoomId(roomId)) notFound();
   const user = await currentUser();
   if (!user) redirect('/');
-  return (
-    <ChatRealtime>
-      <ChatRoom key={roomId} user={user} roomId={roomId} initialMessages={recentMessages(roomId)} />
-    </ChatRealtime>
-  );
+  return <ChatRoom key={roomId} user={user} roomId={roomId} initialMessages={recentMessages(roomId)} />;
 }
