@@ -36,7 +36,8 @@ function portIsFree(port) {
 function newestMtime(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (['node_modules', 'dist'].includes(entry.name) || entry.name.startsWith('.next')) continue;
+    // next-env.d.ts and *.tsbuildinfo are rewritten by every `next build`: not sources.
+    if (['node_modules', 'dist', 'next-env.d.ts'].includes(entry.name) || entry.name.startsWith('.next') || entry.name.endsWith('.tsbuildinfo')) continue;
     const full = path.join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
   }
