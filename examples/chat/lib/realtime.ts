@@ -1,0 +1,30 @@
+import { createConnectionControl, createRealtime, withEvents, type ConnectionControl, type TypedRealtime } from 'next-realtime/server';
+import { events } from './events';
+
+/**
+ * The server side of realtime, one per process, created on first use (never during `next build`).
+ *
+ * - `realtime`: createRealtime() reads REALTIME_PROVIDER and that provider's variables, so
+ *   switching Soketi -> Pusher -> Ably is a change of environment, not of code. withEvents()
+ *   makes publish() accept only the events in lib/events.ts, validated.
+ * - `control`: per-user connection limit (REALTIME_MAX_CONNECTIONS_PER_USER, default 5), logout
+ *   and secret rotation over one state store (Redis when REDIS_URL is set, else this process).
+ *
+ * Kept on globalThis so that development hot reloads do not open a new HTTP agent each time.
+ */
+interface ChatRealtime {
+  realtime: TypedRealtime<typeof events>;
+  control: ConnectionControl;
+}
+const globalForRealtime = globalThis as typeof globalThis & { chatRealtime?: ChatRealtime };
+
+function chatRealtime(): ChatRealtime {
+  if (!globalForRealtime.chatRealtime) {
+    const base = createRealtime();
+    globalForRealtime.chatRealtime = { realtime: withEvents(base, events), control: createConnectionControl({ realtime: base }) };
+  }
+  return globalForRealtime.chatRealtime;
+}
+
+export const realtime = () => chatRealtime().realtime;
+export const connectionControl = () => chatRealtime().control;
