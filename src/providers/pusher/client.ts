@@ -129,7 +129,9 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
             wsHost: options.host,
             wsPort: options.port ?? (options.useTLS ? 443 : 80),
             wssPort: options.port ?? 443,
-            enabledTransports: ['ws', 'wss'],
+            // One scheme only: with both, pusher-js falls back to wss:// on a plain ws:// port
+            // (and the reverse) after a failed attempt, which can never work on a host you run.
+            enabledTransports: options.useTLS ? ['wss'] : ['ws'],
           }
         : {}),
       forceTLS: options.useTLS,
