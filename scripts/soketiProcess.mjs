@@ -82,7 +82,16 @@ export async function startSoketi(options = {}) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // If this process ends without calling stop() (a crash, an uncaught error), take Soketi with
+  // it: an orphaned soketi-server keeps its port and answers part of the next run's requests.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      process.removeListener('exit', killOnExit);
+      resolve({ code, signal });
+    }),
+  );
 
   try {
     await waitUntilReady(`http://127.0.0.1:${port}/ready`, child, options.readyTimeoutMs ?? 20_000, output);
