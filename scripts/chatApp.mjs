@@ -2,6 +2,7 @@
 // as plain child processes whose pid is the server itself (no npx or shell in between), so
 // stopping that pid frees the port. Shared by `npm run demo` and the browser tests.
 import { spawn } from 'node:child_process';
+import { superviseChild } from './childProcess.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,37 +49,18 @@ export function buildLibrary({ quiet = false } = {}) {
  * after `graceMs`, and resolves once the process is gone.
  */
 export async function startChatApp({ env, port, hostname = '127.0.0.1', distDir = '.next', quiet = false, readyTimeoutMs = 60_000 }) {
-  const output = [];
   const child = spawn(process.execPath, [nextBin(), 'start', '--port', String(port), '--hostname', hostname], {
     cwd: chatAppDir,
     env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 500) output.shift();
-    if (!quiet) process.stdout.write(chunk);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const { output, exited, hasExited, stop: stopChild } = superviseChild(child, { quiet, echoTo: process.stdout });
   const url = `http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${port}`;
-
-  let stopping;
-  const stop = (graceMs = 5000) => {
-    stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    })();
-    return stopping;
-  };
+  const stop = (graceMs = 5000) => stopChild(graceMs);
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (hasExited()) {
       throw new Error(`next start exited before it answered:\n${output.join('').slice(-6000)}`);
     }
     try {

@@ -6,6 +6,7 @@
 // that pid, with a bounded wait and then SIGKILL, because Soketi can ignore SIGTERM while it
 // drains open connections.
 import { spawn } from 'node:child_process';
+import { superviseChild } from './childProcess.mjs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -70,28 +71,11 @@ export async function startSoketi(options = {}) {
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     ...options.env,
   };
-  const output = [];
   const child = spawn(process.execPath, [soketiEntry(), 'start'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-    if (!options.quiet) process.stderr.write(chunk);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  // If this process ends without calling stop() (a crash, an uncaught error), take Soketi with
-  // it: an orphaned soketi-server keeps its port and answers part of the next run's requests.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      process.removeListener('exit', killOnExit);
-      resolve({ code, signal });
-    }),
-  );
+  const { output, exited, stop } = superviseChild(child, { quiet: options.quiet, keepChunks: 200 });
 
   try {
     await waitUntilReady(`http://127.0.0.1:${port}/ready`, child, options.readyTimeoutMs ?? 20_000, output);
@@ -101,7 +85,6 @@ export async function startSoketi(options = {}) {
     throw error;
   }
 
-  let stopping;
   return {
     host: '127.0.0.1',
     port,
@@ -111,15 +94,6 @@ export async function startSoketi(options = {}) {
     output,
     exited,
     /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-    stop(graceMs = 3000) {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
-    },
+    stop: (graceMs = 3000) => stop(graceMs),
   };
 }
