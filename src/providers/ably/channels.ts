@@ -26,6 +26,9 @@ export function toAblyChannel(canonical: string): string {
   return canonical;
 }
 
+/** JWT claim carrying each presence channel's member info to the client (Ably ignores claims it does not know). */
+export const PRESENCE_CLAIM = 'x-realtime-presence';
+
 /** Ably capability: channel name -> operations, serialised as the JSON text Ably expects. */
 export type AblyCapability = Record<string, string[]>;
 

@@ -4,7 +4,7 @@ import { CLIENT_EVENT_PREFIX } from '../../core/events.js';
 import { RealtimeError, isRealtimeError } from '../../core/errors.js';
 import type { ClientTransport, ConnectionState, PresenceMember, TokenFetcher, TransportChannelCallbacks } from '../../core/provider.js';
 import { CONNECTION_CHANNEL_PREFIX, CONNECTION_CLOSED_EVENT, type ConnectionClosed } from '../../core/systemEvents.js';
-import { PRESENCE_CLAIM } from './tokens.js';
+import { PRESENCE_CLAIM } from './channels.js';
 
 export interface AblyTransportOptions {
   /** A fresh token for these channels; called before every connect, reconnect and re-auth. */

@@ -2,7 +2,7 @@ import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 
 import { hmacSha256, toBase64 } from '../../core/crypto.js';
 import { RealtimeError } from '../../core/errors.js';
 import { createKeyring, type Keyring, type KeyringEntry } from '../../core/keyring.js';
-import type { AblyCapability } from './channels.js';
+import { PRESENCE_CLAIM, type AblyCapability } from './channels.js';
 
 /**
  * Ably credentials for browsers, made with Web Crypto (jose and src/core/crypto.ts), so they can
@@ -13,8 +13,8 @@ import type { AblyCapability } from './channels.js';
 
 /** Ably's cap on token lifetime. */
 export const MAX_TOKEN_TTL_SECONDS = 24 * 60 * 60;
-/** Claim carrying each presence channel's member info to the client (Ably ignores claims it does not know). */
-export const PRESENCE_CLAIM = 'x-realtime-presence';
+// Lives in channels.ts so the browser transport can read it without pulling jose into its bundle.
+export { PRESENCE_CLAIM } from './channels.js';
 
 const encoder = new TextEncoder();
 
