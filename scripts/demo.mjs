@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { buildChatApp, buildLibrary, chatAppDir, repositoryRoot, startChatApp } from './chatApp.mjs';
-import { startSoketi } from './soketiProcess.mjs';
+import { nextRealtimeEnv, startSoketi } from './soketiProcess.mjs';
 
 const provider = (process.env.REALTIME_PROVIDER || 'soketi').trim();
 const appPort = Number(process.env.PORT || 3000);
@@ -77,17 +77,7 @@ if (provider === 'soketi') {
   };
   soketi = await startSoketi({ port: soketiPort, app, quiet: true });
   const publicHost = process.env.NEXT_PUBLIC_SOKETI_HOST || '127.0.0.1';
-  Object.assign(env, {
-    SOKETI_APP_ID: app.appId,
-    SOKETI_APP_KEY: app.key,
-    SOKETI_APP_SECRET: app.secret,
-    SOKETI_HOST: '127.0.0.1',
-    SOKETI_PORT: String(soketi.port),
-    NEXT_PUBLIC_SOKETI_APP_KEY: app.key,
-    NEXT_PUBLIC_SOKETI_HOST: publicHost,
-    NEXT_PUBLIC_SOKETI_PORT: String(soketi.port),
-    NEXT_PUBLIC_SOKETI_USE_TLS: 'false',
-  });
+  Object.assign(env, nextRealtimeEnv(soketi, { publicHost }));
   console.log(`Soketi is ready on ws://${publicHost}:${soketi.port} (pid ${soketi.pid}).`);
 } else if (provider === 'pusher') {
   env.NEXT_PUBLIC_PUSHER_KEY ||= env.PUSHER_KEY;

@@ -22,3 +22,8 @@ export declare function startSoketi(options?: {
   quiet?: boolean;
   readyTimeoutMs?: number;
 }): Promise<SoketiProcess>;
+/** The server and browser variables that point next-realtime at this Soketi. */
+export declare function nextRealtimeEnv(
+  soketi: Pick<SoketiProcess, 'appId' | 'key' | 'secret' | 'port'>,
+  options?: { publicHost?: string },
+): Record<string, string>;

@@ -97,3 +97,25 @@ export async function startSoketi(options = {}) {
     stop: (graceMs = 3000) => stop(graceMs),
   };
 }
+
+/**
+ * The variables that point next-realtime at this Soketi: the server's and the browser's
+ * (`NEXT_PUBLIC_*`, which Next.js inlines at build time). One mapping for the demo and the tests.
+ * @param {{ appId: string, key: string, secret: string, port: number }} soketi
+ * @param {{ publicHost?: string }} [options] the host browsers connect to
+ */
+export function nextRealtimeEnv(soketi, { publicHost = '127.0.0.1' } = {}) {
+  return {
+    REALTIME_PROVIDER: 'soketi',
+    SOKETI_APP_ID: soketi.appId,
+    SOKETI_APP_KEY: soketi.key,
+    SOKETI_APP_SECRET: soketi.secret,
+    SOKETI_HOST: '127.0.0.1',
+    SOKETI_PORT: String(soketi.port),
+    NEXT_PUBLIC_REALTIME_PROVIDER: 'soketi',
+    NEXT_PUBLIC_SOKETI_APP_KEY: soketi.key,
+    NEXT_PUBLIC_SOKETI_HOST: publicHost,
+    NEXT_PUBLIC_SOKETI_PORT: String(soketi.port),
+    NEXT_PUBLIC_SOKETI_USE_TLS: 'false',
+  };
+}

@@ -120,6 +120,36 @@ function pusherProtocolFixture(name: 'soketi' | 'pusher'): ContractFixture {
 export const soketiFixture = pusherProtocolFixture('soketi');
 export const pusherFixture = pusherProtocolFixture('pusher');
 
+export type CredentialsSource = NonNullable<Parameters<typeof createRealtimeClient>[0]>['getCredentials'];
+
+/**
+ * Ably clients get their tokens the way the token route does: provider.issueClientToken with
+ * grants for exactly the channels they ask for (the tests' policy allows every one). The forged
+ * client's tokens name the right key but are signed with the wrong secret.
+ */
+export function ablyClientFactories(
+  realtime: Realtime,
+  apiKey: string,
+  make: (getCredentials: CredentialsSource) => RealtimeClient,
+  userIdPrefix: string,
+): Pick<ContractEnvironment, 'createClient' | 'createForgedClient'> {
+  return {
+    createClient: (user: PresenceMember = { id: `${userIdPrefix}-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
+      make(async ({ channels }) => {
+        const provider = await realtime.getProvider();
+        const grants = channels.map((channel) => ({ channel, member: channel.startsWith('presence-') ? user : undefined }));
+        return provider.issueClientToken!({ userId: user.id, grants, ttlSeconds: 600 });
+      }),
+    createForgedClient: () =>
+      make(({ channels }) =>
+        createAblyJwt(
+          { kid: apiKey.slice(0, apiKey.indexOf(':')), secret: 'not-the-key-secret' },
+          { clientId: 'forger', capability: Object.fromEntries(channels.map((channel) => [channel, ['subscribe']])), ttlSeconds: 600 },
+        ),
+      ),
+  };
+}
+
 /**
  * Ably through the local stand-in (test/support/ably): the real ably-js REST client (msw) and
  * Realtime client (a `ws` server speaking Ably's protocol). Clients get their tokens the way the
@@ -134,27 +164,14 @@ function ablyFixture(wire: 'msgpack' | 'json'): ContractFixture {
       const standIn = await startAblyStandIn({ keys: [apiKey] });
       const realtime = createRealtime({ provider: 'ably', apiKeys: [apiKey], endpoint: 'localhost', port: standIn.port, tls: false });
       const clients: RealtimeClient[] = [];
-      const make = (getCredentials: NonNullable<Parameters<typeof createRealtimeClient>[0]>['getCredentials']) => {
+      const make = (getCredentials: CredentialsSource) => {
         const client = createRealtimeClient({ provider: 'ably', ...standIn.clientOptions, useBinaryProtocol: wire === 'msgpack', getCredentials });
         clients.push(client);
         return client;
       };
       return {
         realtime,
-        createClient: (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
-          make(async ({ channels }) => {
-            const provider = await realtime.getProvider();
-            // The app's policy allows every channel these tests ask for.
-            const grants = channels.map((channel) => ({ channel, member: channel.startsWith('presence-') ? user : undefined }));
-            return provider.issueClientToken!({ userId: user.id, grants, ttlSeconds: 600 });
-          }),
-        createForgedClient: () =>
-          make(({ channels }) =>
-            createAblyJwt(
-              { kid: apiKey.slice(0, apiKey.indexOf(':')), secret: 'not-the-key-secret' },
-              { clientId: 'forger', capability: Object.fromEntries(channels.map((channel) => [channel, ['subscribe']])), ttlSeconds: 600 },
-            ),
-          ),
+        ...ablyClientFactories(realtime, apiKey, make, 'user'),
         async teardown() {
           for (const client of clients) client.disconnect();
           await realtime.close();

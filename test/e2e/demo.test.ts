@@ -15,7 +15,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChatApp, buildLibrary, repositoryRoot, startChatApp, type ChatAppProcess } from '../../scripts/chatApp.mjs';
-import { freePort, startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
+import { freePort, nextRealtimeEnv, startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
 import { pidIsAlive, portIsFree } from '../support/processes.js';
 import { restartSoketi } from '../support/soketiRestart.js';
 
@@ -112,17 +112,7 @@ beforeAll(async () => {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
-    REALTIME_PROVIDER: 'soketi',
-    SOKETI_APP_ID: soketi.appId,
-    SOKETI_APP_KEY: soketi.key,
-    SOKETI_APP_SECRET: soketi.secret,
-    SOKETI_HOST: '127.0.0.1',
-    SOKETI_PORT: String(soketi.port),
-    NEXT_PUBLIC_REALTIME_PROVIDER: 'soketi',
-    NEXT_PUBLIC_SOKETI_APP_KEY: soketi.key,
-    NEXT_PUBLIC_SOKETI_HOST: '127.0.0.1',
-    NEXT_PUBLIC_SOKETI_PORT: String(soketi.port),
-    NEXT_PUBLIC_SOKETI_USE_TLS: 'false',
+    ...nextRealtimeEnv(soketi),
     REALTIME_TOKEN_SECRETS: `e2e:${randomBytes(32).toString('base64url')}`,
     REALTIME_MAX_CONNECTIONS_PER_USER: String(MAX_CONNECTIONS_PER_USER),
   };

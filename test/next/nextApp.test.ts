@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import PusherModule from 'pusher-js';
 import type * as PusherCore from 'pusher-js/types/src/core/pusher.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
+import { freePort, nextRealtimeEnv, startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
 import { eventually } from '../support/events.js';
 
 /**
@@ -68,12 +68,7 @@ beforeAll(async () => {
     ...process.env,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
-    REALTIME_PROVIDER: 'soketi',
-    SOKETI_APP_ID: soketi.appId,
-    SOKETI_APP_KEY: soketi.key,
-    SOKETI_APP_SECRET: soketi.secret,
-    SOKETI_HOST: '127.0.0.1',
-    SOKETI_PORT: String(soketi.port),
+    ...nextRealtimeEnv(soketi),
     REALTIME_TOKEN_SECRETS: 'app-2026:0f9b2c4e6a8d1357924680acebdf1357',
   };
   // A fresh build every run: no manifest or chunk from an earlier build can make this pass.
