@@ -4,7 +4,6 @@ import {
   type AdmitConnectionRequest,
   type AdmitConnectionResult,
   type ConnectionRecord,
-  type ConnectionRef,
   type KeyState,
   type RotationCounts,
   type RotationRecord,
