@@ -208,14 +208,15 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
   }
 
+  // Pusher-protocol signatures straight from the config (no SDK load); other providers sign themselves.
+  const configSigner: Signer | undefined = pusherCredentials && {
+    name: realtime.provider,
+    authorizeChannel: (socketId, channel, member) => signChannelAuthorization(pusherCredentials, socketId, channel, member),
+    authenticateUser: (socketId, user) => signUserAuthentication(pusherCredentials, socketId, user),
+  };
+
   async function signer(): Promise<Signer> {
-    if (!pusherCredentials) return provider();
-    const credentials = pusherCredentials;
-    return {
-      name: realtime.provider,
-      authorizeChannel: (socketId, channel, member) => signChannelAuthorization(credentials, socketId, channel, member),
-      authenticateUser: (socketId, user) => signUserAuthentication(credentials, socketId, user),
-    };
+    return configSigner ?? provider();
   }
 
   async function channelAuth(request: Request): Promise<Response> {
