@@ -11,6 +11,7 @@ import type {
   UserAuthentication,
   UserAuthenticator,
 } from '../core/provider.js';
+import { SOCKET_ID_HEADER } from '../core/socketId.js';
 import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
@@ -60,8 +61,7 @@ export interface RealtimeClientEvents {
   subscription_error: { channel: string; error: Error };
 }
 
-/** The header route handlers read to exclude the caller's own connection from a publish. */
-export const SOCKET_ID_HEADER = 'X-Socket-ID';
+export { SOCKET_ID_HEADER };
 
 export interface RealtimeClient {
   readonly provider: ProviderName;

@@ -29,12 +29,3 @@ export function assertEventName(name: unknown): asserts name is string {
   const problem = eventNameProblem(name);
   if (problem) throw new RealtimeError('invalid_event', problem, { details: { event: name } });
 }
-
-/** Socket ids are Pusher-format `digits.digits`; every provider here is given one in that form. */
-export const SOCKET_ID_PATTERN = /^\d+\.\d+$/;
-
-export function assertSocketId(socketId: unknown): asserts socketId is string {
-  if (typeof socketId !== 'string' || !SOCKET_ID_PATTERN.test(socketId) || socketId.length > 64) {
-    throw new RealtimeError('invalid_socket_id', `socket id ${JSON.stringify(socketId)} is not of the form "1234.5678"`);
-  }
-}

@@ -1,4 +1,5 @@
 import type { ProviderName } from './errors.js';
+import { ANY_SOCKET_ID_PATTERN, PUSHER_SOCKET_ID_PATTERN as PUSHER_SOCKET_ID } from './socketId.js';
 
 /**
  * What a provider accepts in one request. Checked before anything leaves the process, so an
@@ -16,8 +17,6 @@ export interface ProviderLimits {
   socketIdPattern: RegExp;
 }
 
-const PUSHER_SOCKET_ID = /^\d+\.\d+$/;
-
 export const DEFAULT_LIMITS: Record<ProviderName, ProviderLimits> = {
   // Pusher cloud: 10 KB per event, 100 channels per trigger, 10 events per batch.
   pusher: { maxPayloadBytes: 10 * 1024, maxChannelsPerPublish: 100, maxBatchSize: 10, socketIdPattern: PUSHER_SOCKET_ID },
@@ -29,7 +28,7 @@ export const DEFAULT_LIMITS: Record<ProviderName, ProviderLimits> = {
     maxPayloadBytes: 64 * 1024,
     maxChannelsPerPublish: 100,
     maxBatchSize: 100,
-    socketIdPattern: /^[A-Za-z0-9!$@_.:\-]{1,128}$/,
+    socketIdPattern: ANY_SOCKET_ID_PATTERN,
   },
   // The memory provider copies Pusher's limits so that tests catch what production would reject.
   memory: { maxPayloadBytes: 10 * 1024, maxChannelsPerPublish: 100, maxBatchSize: 10, socketIdPattern: PUSHER_SOCKET_ID },

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
-import { assertSocketId } from '../core/events.js';
+import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
 import { parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
 import type { ChannelAuthorization, ChannelGrant, PresenceMember, ServerProvider, UserAuthentication } from '../core/provider.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
@@ -173,7 +173,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
 
   function requireSocketId(value: string | undefined): string {
     if (value === undefined || value === '') throw new RealtimeError('invalid_socket_id', 'socket_id is missing');
-    assertSocketId(value);
+    assertSocketId(value, PUSHER_SOCKET_ID_PATTERN);
     return value;
   }
 
@@ -267,9 +267,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     for (const channel of requested) assertChannelName(channel);
     const socketIdParam = query.get('socket_id');
     const socketId = socketIdParam === null || socketIdParam === '' ? undefined : socketIdParam;
-    if (socketId !== undefined && !/^[A-Za-z0-9!$@_.:\-]{1,128}$/.test(socketId)) {
-      throw new RealtimeError('invalid_socket_id', 'socket_id is not a socket id');
-    }
+    if (socketId !== undefined) assertSocketId(socketId);
     // A token never mints another token: only a real session may ask for one.
     const { user, userId } = await currentUser(request, false);
     if (rateLimiter) {

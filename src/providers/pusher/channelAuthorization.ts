@@ -1,7 +1,7 @@
 import { assertChannelName, channelKind } from '../../core/channels.js';
 import { fromBase64, hmacSha256Hex, sha256, toBase64 } from '../../core/crypto.js';
 import { RealtimeError } from '../../core/errors.js';
-import { assertSocketId } from '../../core/events.js';
+import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../../core/socketId.js';
 import type { ChannelAuthorization, PresenceMember, UserAuthentication } from '../../core/provider.js';
 
 /**
@@ -20,7 +20,7 @@ export async function authorizeChannel(
   channel: string,
   member?: PresenceMember,
 ): Promise<ChannelAuthorization> {
-  assertSocketId(socketId);
+  assertSocketId(socketId, PUSHER_SOCKET_ID_PATTERN);
   assertChannelName(channel);
   const kind = channelKind(channel);
   if (kind === 'public') {
@@ -46,7 +46,7 @@ export async function authenticateUser(
   socketId: string,
   user: PresenceMember,
 ): Promise<UserAuthentication> {
-  assertSocketId(socketId);
+  assertSocketId(socketId, PUSHER_SOCKET_ID_PATTERN);
   const userData = JSON.stringify({ id: user.id, ...(user.info ? { user_info: user.info } : {}) });
   return {
     auth: `${credentials.key}:${await hmacSha256Hex(credentials.secret, `${socketId}::user::${userData}`)}`,
