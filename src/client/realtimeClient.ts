@@ -11,6 +11,14 @@ import type {
   UserAuthentication,
   UserAuthenticator,
 } from '../core/provider.js';
+import type {
+  IfEventsRegistered,
+  KnownChannelEventArgs,
+  KnownEventName,
+  KnownEventPayload,
+  KnownWhisperData,
+  KnownWhisperName,
+} from '../core/eventDefinitions.js';
 import { SOCKET_ID_HEADER } from '../core/socketId.js';
 import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
@@ -32,8 +40,30 @@ export interface EventMeta {
   userId?: string | undefined;
 }
 export type EventHandler<T = unknown> = (data: T, meta: EventMeta) => void;
-/** Receives every event of a channel (useChannel). */
-export type ChannelEventHandler = (event: string, data: unknown, meta: EventMeta) => void;
+/**
+ * Receives every event of a channel (useChannel). With registered events (`Register`), `event` is
+ * one of their names and `data` one of their payloads.
+ */
+export type ChannelEventHandler = IfEventsRegistered<
+  (...args: KnownChannelEventArgs<EventMeta>) => void,
+  (event: string, data: unknown, meta: EventMeta) => void
+>;
+
+/**
+ * `client.subscribe`: with registered events (`Register`) the payload type comes from the event's
+ * schema and an unknown event name is a type error; without, any name and a payload type the
+ * call may name (`subscribe<Order>(...)`).
+ */
+export type SubscribeFunction = IfEventsRegistered<
+  <Name extends KnownEventName>(channel: string, event: Name, handler: EventHandler<KnownEventPayload<Name>>) => Unsubscribe,
+  <T = unknown>(channel: string, event: string, handler: EventHandler<T>) => Unsubscribe
+>;
+
+/** `whisper`: with registered `client-` events, their names and payload types only. */
+export type WhisperFunction<Args extends unknown[]> = IfEventsRegistered<
+  <Name extends KnownWhisperName>(...args: [...Args, event: Name, data: KnownWhisperData<Name>]) => void,
+  (...args: [...Args, event: string, data: unknown]) => void
+>;
 export type Unsubscribe = () => void;
 
 export interface PresenceChange {
@@ -78,7 +108,7 @@ export interface RealtimeClient {
   /** Closes the connection; subscriptions are kept and come back on the next connect. */
   disconnect(): void;
   /** Listens for one event on one channel; returns the function that stops listening. */
-  subscribe<T = unknown>(channel: string, event: string, handler: EventHandler<T>): Unsubscribe;
+  subscribe: SubscribeFunction;
   /** Listens for every event on a channel. */
   subscribeAll(channel: string, handler: ChannelEventHandler): Unsubscribe;
   /** Presence: the member list on subscription, and every join and leave. */
@@ -88,7 +118,7 @@ export interface RealtimeClient {
   /** Undefined when nothing listens on the channel. */
   subscriptionStatus(channel: string): SubscriptionStatus | undefined;
   /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
-  whisper(channel: string, event: string, data: unknown): void;
+  whisper: WhisperFunction<[channel: string]>;
   members(channel: string): PresenceMember[];
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
   on<K extends keyof RealtimeClientEvents>(event: K, listener: (payload: RealtimeClientEvents[K]) => void): Unsubscribe;
@@ -736,8 +766,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       halt();
       if (state === 'connecting' || state === 'connected' || state === 'reconnecting') setState('disconnected');
     },
-    subscribe(channel, event, handler) {
-      return addHandler(channel, event, handler as EventHandler<any>);
+    subscribe(channel: string, event: string, handler: EventHandler<any>) {
+      return addHandler(channel, event, handler);
     },
     subscribeAll(channel, handler) {
       const entry = retain(channel);
