@@ -15,6 +15,7 @@ import {
 import type { RealtimeHandlersOptions, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
 import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } from './rateLimit.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
+import { withIdInInfo } from './presenceInfo.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
 import {
   normaliseAblyWebhook,
@@ -240,7 +241,8 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     if (!server.authorizeChannel) {
       throw new RealtimeError('not_supported', `the ${server.name} provider authorizes channels with tokens: use GET /token`);
     }
-    return jsonResponse(await server.authorizeChannel(socketId, channel, decision.member));
+    const member = options.presenceInfoWithId ? withIdInInfo(decision.member) : decision.member;
+    return jsonResponse(await server.authorizeChannel(socketId, channel, member));
   }
 
   async function userAuth(request: Request): Promise<Response> {
