@@ -86,7 +86,7 @@ function echoFor(user: string): Echo<'reverb'> {
     enabledTransports: ['ws'],
     // Echo's defaults are /broadcasting/auth and /broadcasting/user-auth on the page's origin.
     authEndpoint: `${appUrl}/broadcasting/auth`,
-    userAuthentication: { endpoint: `${appUrl}/broadcasting/user-auth`, headers: { 'x-session-user': user } },
+    userAuthentication: { endpoint: `${appUrl}/broadcasting/user-auth`, transport: 'ajax', headers: { 'x-session-user': user } },
     auth: { headers: { 'x-session-user': user } },
   });
   echoes.push(echo);
