@@ -40,6 +40,13 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const [text, setText] = useState('');
   const [sending, startSending] = useTransition();
   const lastTypingSent = useRef(0);
+  const messageList = useRef<HTMLOListElement>(null);
+
+  // The newest message in view, as in every chat (and a long one does not hide the next).
+  useEffect(() => {
+    const list = messageList.current;
+    if (list) list.scrollTop = list.scrollHeight;
+  }, [messages.length]);
 
   const addMessage = (message: ChatMessage) =>
     setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
@@ -169,7 +176,7 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
               ) : (
                 <button
                   type="button"
-                  className="wave"
+                  className={waveNotice?.to === member.id && waveNotice.ok && !waveNotice.text.endsWith('…') ? 'wave waved' : 'wave'}
                   data-testid={`wave-${member.id}`}
                   disabled={signedOut || waveNotice?.to === member.id}
                   onClick={() => sendWave({ id: member.id, name: String(member.info?.name ?? member.id) })}
@@ -218,7 +225,7 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
           </p>
         )}
         <h1>#{ROOMS.find((room) => room.id === roomId)?.title ?? roomId}</h1>
-        <ol className="messages" data-testid="messages">
+        <ol className="messages" data-testid="messages" ref={messageList}>
           {messages.length === 0 && (
             <li className="empty" data-testid="empty-room">
               No messages in #{ROOMS.find((room) => room.id === roomId)?.title ?? roomId} yet. Say hello!
