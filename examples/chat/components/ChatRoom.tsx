@@ -36,7 +36,7 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const [waves, setWaves] = useState<Wave[]>([]);
   const [error, setError] = useState<string>();
   /** Feedback for the last wave: who, and whether it went out. */
-  const [waveNotice, setWaveNotice] = useState<{ to: string; ok: boolean; text: string }>();
+  const [waveNotice, setWaveNotice] = useState<{ to: string; status: 'sending' | 'sent' | 'failed'; text: string }>();
   const [text, setText] = useState('');
   const [sending, startSending] = useTransition();
   const lastTypingSent = useRef(0);
@@ -110,15 +110,19 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   };
 
   const sendWave = (to: { id: string; name: string }) => {
-    setWaveNotice({ to: to.id, ok: true, text: `Waving at ${to.name}…` });
+    setWaveNotice({ to: to.id, status: 'sending', text: `Waving at ${to.name}…` });
     void wave(roomId, to.id).then((result) => {
       if (!result.ok && result.signedOut) setSessionEnded(true);
-      setWaveNotice({ to: to.id, ok: result.ok, text: result.ok ? `You waved at ${to.name}.` : `Wave not sent: ${result.error}` });
+      setWaveNotice(
+        result.ok
+          ? { to: to.id, status: 'sent', text: `You waved at ${to.name}.` }
+          : { to: to.id, status: 'failed', text: `Wave not sent: ${result.error}` },
+      );
     });
   };
   // The notice fades after a few seconds; a newer wave replaces it.
   useEffect(() => {
-    if (!waveNotice || waveNotice.text.endsWith('…')) return;
+    if (!waveNotice || waveNotice.status === 'sending') return;
     const timer = setTimeout(() => setWaveNotice(undefined), 4000);
     return () => clearTimeout(timer);
   }, [waveNotice]);
@@ -176,19 +180,19 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
               ) : (
                 <button
                   type="button"
-                  className={waveNotice?.to === member.id && waveNotice.ok && !waveNotice.text.endsWith('…') ? 'wave waved' : 'wave'}
+                  className={waveNotice?.to === member.id && waveNotice.status === 'sent' ? 'wave waved' : 'wave'}
                   data-testid={`wave-${member.id}`}
                   disabled={signedOut || waveNotice?.to === member.id}
                   onClick={() => sendWave({ id: member.id, name: String(member.info?.name ?? member.id) })}
                 >
-                  {waveNotice?.to === member.id && waveNotice.ok && !waveNotice.text.endsWith('…') ? 'waved ✓' : 'wave'}
+                  {waveNotice?.to === member.id && waveNotice.status === 'sent' ? 'waved ✓' : 'wave'}
                 </button>
               )}
             </li>
           ))}
         </ul>
         {others.length === 0 && members.length > 0 && <p className="hint">Open another browser to chat with yourself.</p>}
-        <p className={waveNotice?.ok === false ? 'hint error' : 'hint'} role="status" data-testid="wave-feedback">
+        <p className={waveNotice?.status === 'failed' ? 'hint error' : 'hint'} role="status" data-testid="wave-feedback">
           {waveNotice?.text}
         </p>
         <h2>Notifications</h2>
