@@ -56,7 +56,7 @@ describe('README Quick start', () => {
     }
   });
 
-  it('type-checks as an app using the built package (payloads typed from defineEvents)', { timeout: 120_000 }, async () => {
+  it('type-checks as an app using the built package (payloads typed from defineEvents)', { timeout: 240_000 }, async () => {
     const { diagnostics, checkedFiles } = await typecheckFixture(app);
     expect(checkedFiles).toContain('app/orders/[orderId]/typeChecks.ts');
     expect(checkedFiles).toContain('app/orders/[orderId]/OrderStatus.tsx');
@@ -79,7 +79,7 @@ describe('docs/*.md public-API examples', () => {
     }
   });
 
-  it('the guides app shares the Quick start users and events, and type-checks', { timeout: 120_000 }, async () => {
+  it('the guides app shares the Quick start users and events, and type-checks', { timeout: 240_000 }, async () => {
     for (const file of ['lib/auth.ts', 'lib/events.ts']) {
       expect(read(path.join(app, file)), file).toBe(read(path.join('test/docs/quick-start', file)));
     }
