@@ -126,7 +126,8 @@ async function expectWrapped(page: Page, fromUserId: string, text: string): Prom
 async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId('composer').fill(text);
   await page.getByTestId('send').click();
-  await expect.poll(() => page.getByTestId('composer').inputValue()).toBe('');
+  // The server action's round trip: seconds on a loaded 2-core machine, not expect.poll's default 1 s.
+  await expect.poll(() => page.getByTestId('composer').inputValue(), { timeout: 10_000 }).toBe('');
 }
 
 beforeAll(async () => {
@@ -240,7 +241,7 @@ describe('example chat in Chromium on Soketi', () => {
     await carol.getByTestId('composer').fill(longWord);
     // A real click: playwright refuses it if Send is hidden, covered or outside the page.
     await carol.getByTestId('send').click();
-    await expect.poll(() => carol.getByTestId('composer').inputValue()).toBe('');
+    await expect.poll(() => carol.getByTestId('composer').inputValue(), { timeout: 10_000 }).toBe('');
     await messages(carol, 'carol', longWord).waitFor();
     await expectWrapped(carol, 'carol', longWord);
     await expectNoHorizontalOverflow(carol, controls);
