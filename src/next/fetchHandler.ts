@@ -55,21 +55,27 @@ async function callApp<T>(callback: string, run: () => T | Promise<T>): Promise<
 }
 
 /**
- * A value computed on first use and kept once it succeeds. What comes from the environment or
- * the provider's config is read this way, on the first request: a missing or malformed variable
- * is then an invalid_config answer naming it, on every request until it is fixed, and never an
- * exception at import time (`next build` collects page data without provider secrets).
+ * A value from the environment or the provider's config: computed now and kept, or, when that
+ * fails (a missing or malformed variable), computed again on each request until it succeeds. So a
+ * misconfiguration is an invalid_config answer naming the variable, never an exception at import
+ * time (`next build` collects page data without provider secrets).
  */
-function onFirstUse<T>(compute: () => T): () => T {
+function fromEnvironment<T>(compute: () => T): () => T {
   let done = false;
   let value: T;
-  return () => {
+  const get = () => {
     if (!done) {
       value = compute();
       done = true;
     }
     return value;
   };
+  try {
+    get();
+  } catch {
+    // Reported by the first request that needs it.
+  }
+  return get;
 }
 
 function resolveRateLimiter(option: RateLimiter | TokenBucketOptions | false | undefined): RateLimiter | undefined {
@@ -94,21 +100,21 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
   // What the app passes in code is checked now (a programming error); what comes from the
-  // environment and the provider's config on first use (see onFirstUse).
+  // environment and the provider's config on first use (see fromEnvironment).
   const explicitKeyring = options.tokenSecrets === undefined ? undefined : resolveTokenKeyring(options.tokenSecrets);
-  const tokenKeyring = onFirstUse(() => explicitKeyring ?? resolveTokenKeyring(undefined));
+  const tokenKeyring = fromEnvironment(() => explicitKeyring ?? resolveTokenKeyring(undefined));
   const webhookSecrets = options.webhook?.secrets;
   const explicitWebhookKeys =
     webhookSecrets === undefined ? [] : typeof webhookSecrets === 'string' ? parseWebhookKeys(webhookSecrets, 'webhook.secrets') : [...webhookSecrets];
-  const config = onFirstUse((): RealtimeConfig | undefined => realtime.config);
-  const parts = onFirstUse((): ProviderParts => {
+  const config = fromEnvironment((): RealtimeConfig | undefined => realtime.config);
+  const parts = fromEnvironment((): ProviderParts => {
     const current = config();
     if (!current) throw new RealtimeError('invalid_config', 'createRealtimeHandlers: `realtime` has no config; pass the result of createRealtime()');
     return providerParts(current);
   });
-  const auth = onFirstUse((): ProviderAuth => realtime.auth ?? parts().auth);
+  const auth = fromEnvironment((): ProviderAuth => realtime.auth ?? parts().auth);
   /** Explicit keys first, then REALTIME_WEBHOOK_SECRETS, then the provider's own credentials. */
-  const webhookKeys = onFirstUse((): KeyringEntry[] => {
+  const webhookKeys = fromEnvironment((): KeyringEntry[] => {
     const keys = [...explicitWebhookKeys, ...webhookKeysFromEnv(), ...parts().defaultWebhookKeys];
     if (keys.length === 0) {
       throw new RealtimeError(
@@ -331,6 +337,10 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       return errorResponse(405, 'method_not_allowed', `${name} accepts ${method} only`, { allow: method });
     }
     try {
+      // A misconfigured provider or token keyring is the answer to every endpoint, before any
+      // input is looked at: the operator sees which variable to fix, whatever the request.
+      auth();
+      tokenKeyring();
       return await handlers[name as RealtimeEndpoint](request);
     } catch (error) {
       if (error instanceof CallbackFault) {

@@ -277,8 +277,14 @@ describe('GET /token and bearer tokens', () => {
       process.env.REALTIME_TOKEN_SECRETS = 'env-kid:env-secret';
       const fromEnv = await call(app({ tokenSecrets: undefined }), 'token', { headers: { cookie: 'session=alice' } });
       expect(decodeProtectedHeader(fromEnv.json.token).kid).toBe('env-kid');
+      // Malformed: creating the handlers still works (a build needs no secrets); requests answer
+      // invalid_config naming the variable, never its value.
       process.env.REALTIME_TOKEN_SECRETS = 'no-colon-here';
-      expect(() => createApp({ tokenSecrets: undefined })).toThrow(/REALTIME_TOKEN_SECRETS: entry 1 must look like "kid:secret"/);
+      const malformed = createApp({ tokenSecrets: undefined });
+      const refused = await call(malformed, 'token', { headers: { cookie: 'session=alice' } });
+      expect(refused.status).toBe(500);
+      expect(refused.json.error).toEqual({ code: 'invalid_config', message: expect.stringMatching(/REALTIME_TOKEN_SECRETS: entry 1 must look like "kid:secret"/) });
+      expect(JSON.stringify(refused.json)).not.toContain('no-colon-here');
     } finally {
       if (saved === undefined) delete process.env.REALTIME_TOKEN_SECRETS;
       else process.env.REALTIME_TOKEN_SECRETS = saved;
