@@ -11,26 +11,26 @@ import type { ClientTransport, TransportAuth } from '../core/provider.js';
 type OptionsOf<N extends ProviderName> = Extract<ClientOptions, { provider: N }>;
 type TransportLoader<N extends ProviderName> = (options: OptionsOf<N>, auth: TransportAuth) => Promise<ClientTransport>;
 
+/** Pusher and Soketi share pusher-js; they differ in where the server is by default. */
+async function pusherProtocolTransport(
+  options: OptionsOf<'pusher'> | OptionsOf<'soketi'>,
+  auth: TransportAuth,
+  defaults: { port?: number; useTLS: boolean },
+): Promise<ClientTransport> {
+  return (await import('../providers/pusher/client.js')).createPusherTransport({
+    key: options.key,
+    cluster: 'cluster' in options ? options.cluster : undefined,
+    host: options.host,
+    port: options.port ?? defaults.port,
+    useTLS: options.useTLS ?? defaults.useTLS,
+    authorizeChannel: auth.authorizeChannel,
+    authenticateUser: auth.authenticateUser,
+  });
+}
+
 const TRANSPORTS: { [N in ProviderName]: TransportLoader<N> } = {
-  soketi: async (options, auth) =>
-    (await import('../providers/pusher/client.js')).createPusherTransport({
-      key: options.key,
-      host: options.host,
-      port: options.port ?? 6001,
-      useTLS: options.useTLS ?? false,
-      authorizeChannel: auth.authorizeChannel,
-      authenticateUser: auth.authenticateUser,
-    }),
-  pusher: async (options, auth) =>
-    (await import('../providers/pusher/client.js')).createPusherTransport({
-      key: options.key,
-      cluster: options.cluster,
-      host: options.host,
-      port: options.port,
-      useTLS: options.useTLS ?? true,
-      authorizeChannel: auth.authorizeChannel,
-      authenticateUser: auth.authenticateUser,
-    }),
+  soketi: (options, auth) => pusherProtocolTransport(options, auth, { port: 6001, useTLS: false }),
+  pusher: (options, auth) => pusherProtocolTransport(options, auth, { useTLS: true }),
   memory: async (options, auth) =>
     (await import('../providers/memory/client.js')).createMemoryTransport({
       hub: options.hub,

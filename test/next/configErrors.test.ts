@@ -28,9 +28,9 @@ function soketiEnvWithout(...missing: string[]) {
 function createAppAtTopLevel() {
   const realtime = createRealtime();
   const typed = withEvents(realtime, defineEvents({}));
-  const handlers = createRealtimeHandlers({
+  const handlers = createRealtimeHandlers<{ id: string }>({
     realtime,
-    channels: defineChannels({ 'private-orders.{id}': () => true }),
+    channels: defineChannels<{ id: string }, string>({ 'private-orders.{id}': () => true }),
     getUser: () => ({ id: 'u1' }),
     webhook: { onEvents() {} },
     log: () => undefined,
