@@ -2,7 +2,7 @@ import type { ClientTransport, TransportAuth, UserAuthentication, UserAuthentica
 import { connectionChannelName } from '../core/systemEvents.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import type { Unsubscribe } from './channelRegistry.js';
-import { isTerminalAuthError, toRealtimeError, type CredentialStore } from './credentials.js';
+import { isTerminalAuthError, toRealtimeError, usesRouteHandlers, type CredentialStore } from './credentials.js';
 import type { ClientOptions } from './options.js';
 
 /** What the connection's authentication needs from the client that owns it. */
@@ -63,7 +63,9 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
   };
 
   const baseAuthorize = defaultChannelAuthorizer(options);
-  const baseAuthenticate = defaultUserAuthenticator(options);
+  /** `signIn` unset: sign in against the library's route handlers (see usesRouteHandlers). */
+  const signIn = options.signIn ?? usesRouteHandlers(options);
+  const baseAuthenticate = defaultUserAuthenticator(options, signIn);
 
   /**
    * A signed-in connection joins its user's connection channel (a presence channel, member id =
@@ -107,7 +109,7 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
   let signedInConnection: string | undefined;
   const needsTokenSignIn = (): boolean => {
     const transport = host.transport();
-    return Boolean(options.signIn && credentials && transport?.reauthenticate && transport.userId && transport.connectionId && transport.connectionId !== signedInConnection);
+    return Boolean(signIn && credentials && !credentials.anonymous && transport?.reauthenticate && transport.userId && transport.connectionId && transport.connectionId !== signedInConnection);
   };
   const signInWithToken = async () => {
     const target = host.transport();
@@ -133,14 +135,20 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
     }
   };
 
-  /** Who the connection is: a refusal here is the user's, so it stops the client. */
+  /**
+   * Who the connection is: a refusal here is the user's, so it stops the client. An anonymous
+   * visitor asks too (the handlers may sign guests in, which Soketi's user authentication needs);
+   * refused, it stays connected without signing in.
+   */
   const authenticateUser: UserAuthenticator | undefined = baseAuthenticate
     ? async (request) => {
+        const visitor = credentials?.anonymous === true;
         try {
           const authentication = await withToken((token) => baseAuthenticate({ ...request, token }));
-          joinConnectionChannel(authentication);
+          if (!visitor) joinConnectionChannel(authentication);
           return authentication;
         } catch (error) {
+          if (visitor && isTerminalAuthError(error)) throw error;
           if (isTerminalAuthError(error)) host.authFailed(error);
           else if (host.isConnected() || host.isConnecting()) host.retryLater(toRealtimeError(error, 'user authentication failed'));
           throw error;

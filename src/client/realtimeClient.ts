@@ -14,11 +14,12 @@ import {
   type Unsubscribe,
 } from './channelRegistry.js';
 import { createConnectionAuth } from './connectionAuth.js';
-import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError } from './credentials.js';
+import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError, usesRouteHandlers } from './credentials.js';
 import { createEmitter, safely } from './listeners.js';
 import { loadClientTransport } from './loadTransport.js';
-import { clientOptionsFromEnv, type ClientOptions } from './options.js';
+import { resolveClientOptions, type ClientOptions, type ClientOptionsInput } from './options.js';
 import { createReauthentication } from './reauthentication.js';
+import { createUnconfiguredClient } from './unconfiguredClient.js';
 
 export type {
   ChannelEventHandler,
@@ -53,7 +54,8 @@ export interface RealtimeClientEvents {
 export { SOCKET_ID_HEADER };
 
 export interface RealtimeClient {
-  readonly provider: ProviderName;
+  /** Undefined only for a configuration that names no provider (state `failed`, `invalid_config`). */
+  readonly provider: ProviderName | undefined;
   readonly state: ConnectionState;
   /** The error that caused the current state, when there was one. */
   readonly error: Error | undefined;
@@ -116,7 +118,12 @@ const isStoppedState = (state: ConnectionState): state is StoppedState =>
  * Every change of phase and state goes through `transition()`. `generation` changes with every
  * phase but `connected`, so late results of an abandoned attempt are ignored.
  */
-export function createRealtimeClient(options: ClientOptions = clientOptionsFromEnv()): RealtimeClient {
+export function createRealtimeClient(options?: ClientOptionsInput): RealtimeClient {
+  const resolved = resolveClientOptions(options);
+  return 'error' in resolved ? createUnconfiguredClient(resolved.error) : createConfiguredClient(resolved.options);
+}
+
+function createConfiguredClient(options: ClientOptions): RealtimeClient {
   const reconnect = resolveReconnectOptions(options.reconnect);
   const stateListeners = new Set<(state: ConnectionState, error?: Error) => void>();
   const events = createEmitter<RealtimeClientEvents>();
@@ -147,6 +154,10 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         () => channels.names(),
         // The id the server records the connection under (Ably: its connectionId).
         () => (phase === 'connected' ? transport?.connectionId ?? transport?.socketId : undefined),
+        Date.now,
+        // The token endpoint's 401 is a visitor without a session, unless the app said this
+        // client is a signed-in user's (`signIn: true`).
+        usesRouteHandlers(options) && options.signIn !== true,
       )
     : undefined;
 
