@@ -1,4 +1,4 @@
-import { RealtimeError } from '../core/errors.js';
+import { PROVIDER_NAMES, RealtimeError } from '../core/errors.js';
 import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
 import { resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 
@@ -76,8 +76,6 @@ export type ClientOptions =
 /** Some options: what they name replaces the `NEXT_PUBLIC_*` configuration, the rest is kept. */
 export type ClientOptionsInput = ClientOptions extends infer Each ? (Each extends unknown ? Partial<Each> : never) : never;
 
-const PROVIDERS = ['soketi', 'pusher', 'ably', 'memory'] as const;
-
 /**
  * Reads `NEXT_PUBLIC_REALTIME_*` variables. Each is referenced literally so that Next.js inlines
  * it into the browser bundle; nothing here touches `window`.
@@ -127,7 +125,7 @@ function readClientEnv(): { options: ClientOptionsInput; problems: string[] } {
         options: {},
         problems: [
           env.provider
-            ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(env.provider)} is not one of ${PROVIDERS.join(', ')}`
+            ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(env.provider)} is not one of ${PROVIDER_NAMES.join(', ')}`
             : 'NEXT_PUBLIC_REALTIME_PROVIDER: is not set',
         ],
       };
@@ -178,9 +176,9 @@ export function resolveClientOptions(input: ClientOptionsInput = {}): { options:
   if (!named.provider) {
     merged = { ...env.options, ...named } as ClientOptionsInput;
     problems = [...env.problems, ...configProblems(merged)];
-  } else if (!(PROVIDERS as readonly string[]).includes(named.provider)) {
+  } else if (!(PROVIDER_NAMES as readonly string[]).includes(named.provider)) {
     merged = named;
-    problems = [`provider: ${JSON.stringify(named.provider)} is not one of ${PROVIDERS.join(', ')}`];
+    problems = [`provider: ${JSON.stringify(named.provider)} is not one of ${PROVIDER_NAMES.join(', ')}`];
   } else {
     // Another provider's variables say nothing about this one.
     merged = (env.options.provider === named.provider ? { ...env.options, ...named } : named) as ClientOptionsInput;
@@ -190,7 +188,7 @@ export function resolveClientOptions(input: ClientOptionsInput = {}): { options:
     return {
       error: new RealtimeError('invalid_config', `next-realtime client is not configured correctly:\n  - ${problems.join('\n  - ')}`, {
         details: { problems },
-        ...(merged.provider && (PROVIDERS as readonly string[]).includes(merged.provider) ? { provider: merged.provider } : {}),
+        ...(merged.provider && (PROVIDER_NAMES as readonly string[]).includes(merged.provider) ? { provider: merged.provider } : {}),
       }),
     };
   }
