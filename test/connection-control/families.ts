@@ -25,6 +25,10 @@ export interface ControlFamily {
   readonly keys: { old: string; new: string };
   /** How many live connections the rotation scale test holds (Soketi 1,000; the stand-in 50). */
   readonly rotationConnections: number;
+  /** How long the rotation scale test gives connections to re-authenticate. */
+  readonly rotationGraceMs: number;
+  /** The channel tab `index` of the rotation fleet listens on for what is published after it. */
+  rotationFeed(index: number): string;
   /** Whether the provider can only close all of a user's connections at once (Pusher protocol). */
   readonly closesWholeUsers: boolean;
   /** Starts the provider (room for `connections` sockets). */
@@ -129,7 +133,7 @@ export function controlWorld(family: ControlFamily, label: string) {
     async browser(
       user: string,
       instance: Instance,
-      extra: { systemEvents?: boolean; connectionChannel?: boolean; cuttable?: boolean } = {},
+      extra: { systemEvents?: boolean; connectionChannel?: boolean; cuttable?: boolean; reauthSpreadMs?: number } = {},
     ): Promise<RealtimeClient> {
       const proxy = extra.cuttable ? await startTcpProxy(family.target) : undefined;
       const client = createRealtimeClient({
@@ -138,7 +142,7 @@ export function controlWorld(family: ControlFamily, label: string) {
         fetch: routeFetch(instance.app, { record: requests }),
         headers: sessionHeaders(user),
         reconnect: { baseMs: 200, capMs: 600 },
-        reauthSpreadMs: 500,
+        reauthSpreadMs: extra.reauthSpreadMs ?? 500,
         ...(extra.systemEvents === false ? { systemEvents: false } : {}),
         ...(extra.connectionChannel === false ? { connectionChannel: false } : {}),
       } as ClientOptions);
@@ -159,6 +163,13 @@ export function controlWorld(family: ControlFamily, label: string) {
       const name = await connectionChannelName(user);
       await eventually(() => {
         if (client.subscriptionStatus(name) !== 'subscribed') throw new Error(`${user} is not on its connection channel (state ${client.state}, error ${client.error?.message})`);
+      }, timeoutMs, 25);
+    },
+    /** Connected and signed in, for a tab that does not join its connection channel. */
+    async signedInWithoutConnectionChannel(client: RealtimeClient, timeoutMs = 8000) {
+      await eventually(() => {
+        const signIn = requests.find((request) => request.endpoint === 'user-auth' && request.status === 200 && request.socketId === client.socketId);
+        if (client.state !== 'connected' || !signIn) throw new Error(`not signed in (state ${client.state})`);
       }, timeoutMs, 25);
     },
     async dispose() {
@@ -183,6 +194,12 @@ export function soketiFamily(): ControlFamily {
     name: 'soketi',
     keys,
     rotationConnections: Number(process.env.ROTATION_TEST_CONNECTIONS ?? 1000),
+    // The deadline counts from start(), whose announcement to 1,000 connections takes seconds on
+    // a busy 2-core machine; each tab then re-authenticates with three requests (token, sign-in,
+    // connection channel), the last of them through the connection guard.
+    rotationGraceMs: 10_000,
+    // One public channel: 1,000 private ones would add 1,000 auth requests to every (re)connect.
+    rotationFeed: () => 'news',
     closesWholeUsers: true,
     async start(options = {}) {
       soketi = await startSoketi({
@@ -224,6 +241,9 @@ export function ablyFamily(): ControlFamily & { readonly standIn: AblyStandIn } 
     name: 'ably (stand-in)',
     keys,
     rotationConnections: Number(process.env.ABLY_ROTATION_TEST_CONNECTIONS ?? 50),
+    rotationGraceMs: 3000,
+    // Private channels: the token of the new key must grant them again.
+    rotationFeed: (index) => `private-feed.${index % 3}`,
     closesWholeUsers: false,
     get standIn() {
       return standIn;
