@@ -1,6 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
+import { expect } from 'vitest';
 import { createRealtimeClient, type ClientOptions, type RealtimeClient } from '../../src/client/index.js';
-import { connectionChannelName } from '../../src/core/systemEvents.js';
+import { SYSTEM_CHANNEL, connectionChannelName } from '../../src/core/systemEvents.js';
 import { defineChannels } from '../../src/index.js';
 import { createRealtimeHandlers } from '../../src/next/index.js';
 import { createConnectionControl, createRealtime, type ConnectionControl, type Realtime } from '../../src/server/index.js';
@@ -58,6 +59,12 @@ export interface ControlFamily {
   renew(client: RealtimeClient): Promise<void>;
   /** The states a renewing connection goes through. */
   readonly renewalStates: string[];
+  /**
+   * What the route handlers let `user` into, of `channels`, with the session cookie and without
+   * a live connection: a token's grants on Ably (presence channels only with the presence
+   * capability), the channels POST /auth signs on the Pusher protocol.
+   */
+  grantedChannels(instance: Instance, user: string, channels: string[]): Promise<string[]>;
   /** The step an operator takes at the provider once the rotation completed (Ably: revoke the old key). */
   retireOldKeyAtProvider(): void;
 }
@@ -225,6 +232,19 @@ export function soketiFamily(): ControlFamily {
       const { verifyRealtimeToken } = await import('../../src/core/realtimeToken.js');
       return verifyRealtimeToken(control.keyring, token);
     },
+    async grantedChannels(instance, user, channels) {
+      const granted: string[] = [];
+      for (const channel of channels) {
+        const response = await routeFetch(instance.app)('/api/realtime/auth', {
+          method: 'POST',
+          headers: { ...sessionHeaders(user), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ socket_id: '1234.5678', channel_name: channel }).toString(),
+        });
+        if (response.status === 200) granted.push(channel);
+        else expect(response.status).toBe(403);
+      }
+      return granted;
+    },
     renew: (client) => client.reauthenticate(),
     renewalStates: [],
     retireOldKeyAtProvider: () => undefined,
@@ -266,6 +286,20 @@ export function ablyFamily(): ControlFamily & { readonly standIn: AblyStandIn } 
     verify: async (control, token) => {
       const { verifyAblyJwt } = await import('../../src/providers/ably/tokens.js');
       return verifyAblyJwt(control.keyring, token);
+    },
+    async grantedChannels(instance, user, channels) {
+      const query = new URLSearchParams(channels.map((channel) => ['channel', channel]));
+      const response = await routeFetch(instance.app)(`/api/realtime/token?${query}`, { headers: sessionHeaders(user) });
+      expect(response.status).toBe(200);
+      const { token } = (await response.json()) as { token: string };
+      const { verifyAblyJwt } = await import('../../src/providers/ably/tokens.js');
+      const verified = await verifyAblyJwt(instance.control.keyring, token);
+      expect(verified.clientId).toBe(user);
+      // Every token also grants the library's system channel (rotation notices).
+      expect(Object.keys(verified.capability)).toContain(SYSTEM_CHANNEL);
+      return Object.keys(verified.capability).filter(
+        (channel) => channel !== SYSTEM_CHANNEL && (!channel.startsWith('presence-') || verified.capability[channel]!.includes('presence')),
+      );
     },
     // ably-js fetches a fresh token and connects again (the stand-in gives a new connection, as
     // Ably does when a resume is not possible); the new connection is admitted in place of the old.

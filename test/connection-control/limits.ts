@@ -117,16 +117,27 @@ export function defineLimitsSuite(makeFamily: () => ControlFamily): void {
     }, 20_000);
   });
 
+  describe('the connection channel', () => {
+    it("is granted to its own user (with presence), never to another user; asking records no connection", async () => {
+      const own = await connectionChannelName('grace');
+      const other = await connectionChannelName('heidi');
+      const granted = await family.grantedChannels(a, 'grace', [own, other, 'private-feed.3']);
+      expect(granted.sort()).toEqual([own, 'private-feed.3'].sort());
+      // No connection was recorded: only a sign-in of a live connection is one.
+      expect(await a.control.store.connections('grace')).toEqual([]);
+    });
+  });
+
   describe('a connection that renews its credentials keeps its slot', () => {
     it('with a limit of 1, a renewed connection signs in again without being refused and still receives', async () => {
-      const single = world.instance({ maxPerUser: 1 });
+      const single = world.instance({ maxPerUser: 1, joinGraceMs: 1000 });
       const frank = await world.browser('frank', single);
       await world.signedIn(frank, 'frank');
       const feed = collect(frank, 'private-feed.9', 'ping');
       await frank.whenSubscribed('private-feed.9');
-      // Past joinGraceMs (3 s): until then a record that was never listed may belong to a
+      // Past joinGraceMs (1 s): until then a record that was never listed may belong to a
       // connection still joining, and is kept anyway.
-      await new Promise((resolve) => setTimeout(resolve, 3200));
+      await new Promise((resolve) => setTimeout(resolve, 1200));
       const states: string[] = [];
       frank.onStateChange((state, error) => states.push(`${state}${error ? ` ${(error as { code?: string }).code}` : ''}`));
       const before = world.requests.filter((request) => request.session === 'frank' && request.endpoint === 'token').length;
