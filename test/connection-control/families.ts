@@ -10,7 +10,7 @@ import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs
 import { startAblyStandIn, type AblyStandIn } from '../support/ably/standIn.js';
 import { eventually } from '../support/events.js';
 import { redisNamespace } from '../support/redisFixture.js';
-import { routeFetch, sessionHeaders, sessionOf, type RouteHandlers, type RouteRequest } from '../support/routeFetch.js';
+import { routeFetch, sessionHeaders, sessionUser, type RouteHandlers, type RouteRequest } from '../support/routeFetch.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
 /**
@@ -102,10 +102,7 @@ export function createInstance(
     realtime,
     channels: FEED_CHANNELS,
     // The session is the cookie's user id (a test app; real apps look the session up).
-    getUser: (request) => {
-      const id = sessionOf(request);
-      return id ? { id } : null;
-    },
+    getUser: sessionUser,
     tokenSecrets: control.keyring,
     hooks: control.hooks,
     tokenRateLimit: false,

@@ -1,125 +1,131 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { jwtVerify, SignJWT } from 'jose';
+import { decodeJwt } from 'jose';
+import { defineChannels, type PresenceMember } from '../../src/index.js';
+import { createRealtimeHandlers } from '../../src/next/index.js';
 import type { Realtime } from '../../src/server/index.js';
+import { routeFetch, sessionHeaders, sessionOf, type RouteRequest } from './routeFetch.js';
 
 /**
- * A stand-in for the app's route handlers, over real HTTP: `GET /api/realtime/token` issues a
- * jose-signed JWT for the user named in the `x-test-user` header (the test's "session cookie"),
- * `POST /api/realtime/auth` and `/user-auth` accept only a valid, unrevoked bearer token and sign
- * through the server provider. It records every request so tests can check what clients sent.
+ * An app whose session can end and whose token endpoint can fail, for the client's reconnect
+ * tests: the library's route handlers (createRealtimeHandlers, as in production) behind the
+ * client's fetch (routeFetch.ts), the session a cookie naming the user. Every request is
+ * recorded, so tests can check which token each request carried.
  */
 export interface TokenIssue {
   user: string;
   jti: string;
   token: string;
   at: number;
-  /** The `channel` and `socket_id` query parameters of the request. */
+  /** The `channel` query parameters of the request. */
   channels: string[];
+  /** The `socket_id` query parameter, null when absent (a connect, not a re-authentication). */
   socketId: string | null;
 }
 export interface AuthCall {
   kind: 'auth' | 'user-auth';
   user: string;
+  /** The jti of the bearer token the request carried. */
   jti: string;
   socketId: string;
   channel: string | undefined;
   at: number;
 }
 
-export interface AuthServer {
-  url: string;
-  issued: TokenIssue[];
-  calls: AuthCall[];
-  /** Users the "session" no longer knows: the token endpoint answers 401. */
+export interface TestAuth {
+  /** Every request the clients made, and the answer. */
+  requests: RouteRequest[];
+  /** Tokens issued, in order. */
+  readonly issued: TokenIssue[];
+  /** Auth and sign-in requests the handlers accepted the bearer token of (signed or refused by the policy). */
+  readonly calls: AuthCall[];
+  /** Users the "session" no longer knows: the token endpoint answers 401, and so do their tokens. */
   loggedOut: Set<string>;
-  /** Token ids the server refuses (as after a key rotation): auth endpoints answer 401. */
+  /** Token ids the app refuses (as after a key rotation): auth endpoints answer 401. */
   revoked: Set<string>;
   /** While set, the token endpoint answers 503 (a retryable failure). */
   unavailable: boolean;
+  /** While above 0, that many more POST /auth requests answer 503. */
+  failingAuthRequests: number;
   tokensFor(user: string): TokenIssue[];
-  endpoints(user: string): { tokenEndpoint: string; authEndpoint: string; userAuthEndpoint: string; headers: Record<string, string> };
-  close(): Promise<void>;
+  /** The browser options of a tab signed in as `user` (spread into createRealtimeClient). */
+  clientOptions(user: string): { fetch: typeof fetch; headers: Record<string, string> };
 }
 
-const secret = new TextEncoder().encode(randomUUID() + randomUUID());
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+const claimsOf = new Map<string, { jti: string; sub: string }>();
+/** The claims of a token the handlers issued (decoded once: tests look them up in loops). */
+function claims(token: string): { jti: string; sub: string } {
+  let known = claimsOf.get(token);
+  if (!known) {
+    const payload = decodeJwt(token);
+    claimsOf.set(token, (known = { jti: String(payload.jti), sub: String(payload.sub) }));
+  }
+  return known;
 }
 
-export async function startAuthServer(realtime: Realtime, options: { ttlSeconds?: number } = {}): Promise<AuthServer> {
-  const issued: TokenIssue[] = [];
-  const calls: AuthCall[] = [];
+export function createTestAuth(realtime: Realtime): TestAuth {
+  const requests: RouteRequest[] = [];
   const loggedOut = new Set<string>();
   const revoked = new Set<string>();
-  const state = { unavailable: false };
-
-  const answer = (response: import('node:http').ServerResponse, status: number, body: unknown) => {
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(body));
-  };
-
-  const server: Server = createServer(async (request, response) => {
-    try {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      const user = String(request.headers['x-test-user'] ?? '');
-      if (request.method === 'GET' && url.pathname === '/api/realtime/token') {
-        if (state.unavailable) return answer(response, 503, { error: { code: 'provider_unavailable', message: 'try later' } });
-        if (!user || loggedOut.has(user)) return answer(response, 401, { error: { code: 'unauthorized', message: 'log in first' } });
-        const jti = randomUUID();
-        const ttl = options.ttlSeconds ?? 300;
-        const token = await new SignJWT({ scope: 'realtime' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(user)
-          .setJti(jti)
-          .setIssuedAt()
-          .setExpirationTime(`${ttl}s`)
-          .sign(secret);
-        issued.push({ user, jti, token, at: Date.now(), channels: url.searchParams.getAll('channel'), socketId: url.searchParams.get('socket_id') });
-        return answer(response, 200, { token, expiresAt: Date.now() + ttl * 1000, provider: realtime.provider });
-      }
-      if (request.method === 'POST' && (url.pathname === '/api/realtime/auth' || url.pathname === '/api/realtime/user-auth')) {
-        const form = new URLSearchParams(await readBody(request));
-        const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
-        if (!bearer) return answer(response, 401, { error: { code: 'unauthorized', message: 'no bearer token' } });
-        let claims;
-        try {
-          ({ payload: claims } = await jwtVerify(bearer, secret));
-        } catch {
-          return answer(response, 401, { error: { code: 'invalid_token', message: 'bad token' } });
-        }
-        const subject = String(claims.sub);
-        if (revoked.has(String(claims.jti)) || loggedOut.has(subject)) {
-          return answer(response, 401, { error: { code: 'invalid_token', message: 'token revoked' } });
-        }
-        const socketId = form.get('socket_id') ?? '';
-        const channel = form.get('channel_name') ?? undefined;
-        const kind = url.pathname.endsWith('user-auth') ? 'user-auth' : 'auth';
-        calls.push({ kind, user: subject, jti: String(claims.jti), socketId, channel, at: Date.now() });
-        const provider = await realtime.getProvider();
-        const member = { id: subject, info: { name: subject.toUpperCase() } };
-        if (kind === 'user-auth') return answer(response, 200, await provider.authenticateUser!(socketId, member));
-        if (channel?.startsWith('private-forbidden')) return answer(response, 403, { error: { code: 'forbidden', message: 'not yours' } });
-        return answer(response, 200, await provider.authorizeChannel!(socketId, channel!, channel!.startsWith('presence-') ? member : undefined));
-      }
-      answer(response, 404, { error: { code: 'not_found', message: 'no route' } });
-    } catch (error) {
-      answer(response, 500, { error: { code: 'internal', message: String(error) } });
-    }
+  const member = (id: string): PresenceMember => ({ id, info: { name: id.toUpperCase() } });
+  const handlers = createRealtimeHandlers<{ id: string }>({
+    realtime,
+    channels: defineChannels({
+      'private-forbidden.{x}': () => false,
+      'private-{name}.{id}': () => true,
+      'presence-{name}.{id}': (user: { id: string }) => member(user.id),
+    }),
+    getUser: (request) => {
+      const user = sessionOf(request);
+      return user && !loggedOut.has(user) ? { id: user } : null;
+    },
+    userFromToken: (claims) => (revoked.has(claims.jti) || loggedOut.has(claims.sub) ? null : { id: claims.sub }),
+    tokenSecrets: `test:${crypto.randomUUID()}`,
+    tokenTtlSeconds: 300,
+    tokenRateLimit: false,
+    log: () => undefined,
   });
-  // 200 clients reconnecting at once is the point of some tests.
-  server.maxConnections = 2000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
+  const state = {
+    unavailable: false,
+    failingAuthRequests: 0,
+  };
+  const outage = (message: string) =>
+    new Response(JSON.stringify({ error: { code: 'provider_unavailable', message } }), { status: 503, headers: { 'content-type': 'application/json' } });
+  const fetch = routeFetch(handlers, {
+    record: requests,
+    intercept(_request, endpoint) {
+      if (endpoint === 'token' && state.unavailable) return outage('try later');
+      if (endpoint === 'auth' && state.failingAuthRequests > 0) {
+        state.failingAuthRequests -= 1;
+        return outage('auth answered 503');
+      }
+      return undefined;
+    },
+  });
   return {
-    url: base,
-    issued,
-    calls,
+    requests,
+    get issued() {
+      return requests
+        .filter((request) => request.endpoint === 'token' && request.token)
+        .map((request) => ({
+          user: request.session!,
+          jti: claims(request.token!).jti,
+          token: request.token!,
+          at: request.at,
+          channels: request.channels,
+          socketId: request.socketId ?? null,
+        }));
+    },
+    get calls() {
+      return requests
+        .filter((request) => (request.endpoint === 'auth' || request.endpoint === 'user-auth') && request.bearer && request.status !== 401)
+        .map((request) => ({
+          kind: request.endpoint as 'auth' | 'user-auth',
+          user: claims(request.bearer!).sub,
+          jti: claims(request.bearer!).jti,
+          socketId: request.socketId ?? '',
+          channel: request.channel,
+          at: request.at,
+        }));
+    },
     loggedOut,
     revoked,
     get unavailable() {
@@ -128,17 +134,15 @@ export async function startAuthServer(realtime: Realtime, options: { ttlSeconds?
     set unavailable(value: boolean) {
       state.unavailable = value;
     },
-    tokensFor: (user) => issued.filter((issue) => issue.user === user),
-    endpoints: (user) => ({
-      tokenEndpoint: `${base}/api/realtime/token`,
-      authEndpoint: `${base}/api/realtime/auth`,
-      userAuthEndpoint: `${base}/api/realtime/user-auth`,
-      headers: { 'x-test-user': user },
-    }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    get failingAuthRequests() {
+      return state.failingAuthRequests;
+    },
+    set failingAuthRequests(value: number) {
+      state.failingAuthRequests = value;
+    },
+    tokensFor(user) {
+      return this.issued.filter((issue) => issue.user === user);
+    },
+    clientOptions: (user) => ({ fetch, headers: sessionHeaders(user) }),
   };
 }

@@ -19,6 +19,12 @@ export function sessionOf(request: Request): string | undefined {
   return value === undefined ? undefined : decodeURIComponent(value);
 }
 
+/** An app's `getUser` whose users are just the session's id: `{ id: <session> }`, null when signed out. */
+export function sessionUser(request: Request): { id: string } | null {
+  const id = sessionOf(request);
+  return id ? { id } : null;
+}
+
 /** The headers a browser signed in as `session` sends (the library client's `headers` option). */
 export function sessionHeaders(session: string): Record<string, string> {
   return { cookie: `session=${encodeURIComponent(session)}` };
