@@ -1,11 +1,9 @@
 import { decodeProtectedHeader } from 'jose';
 import { expect } from 'vitest';
 import { createRealtimeClient, type ClientOptions, type RealtimeClient } from '../../src/client/index.js';
-import { SYSTEM_CHANNEL, connectionChannelName } from '../../src/core/systemEvents.js';
-import { defineChannels } from '../../src/index.js';
+import { SYSTEM_CHANNEL, connectionChannelName, defineChannels } from '../../src/index.js';
 import { createRealtimeHandlers } from '../../src/next/index.js';
-import { createConnectionControl, createRealtime, type ConnectionControl, type Realtime } from '../../src/server/index.js';
-import type { StateStore } from '../../src/server/state/stateStore.js';
+import { createConnectionControl, createRealtime, type ConnectionControl, type Realtime, type StateStore } from '../../src/server/index.js';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
 import { startAblyStandIn, type AblyStandIn } from '../support/ably/standIn.js';
 import { eventually } from '../support/events.js';

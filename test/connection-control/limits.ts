@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeClient } from '../../src/client/index.js';
-import { isRealtimeError } from '../../src/index.js';
-import { connectionChannelName } from '../../src/core/systemEvents.js';
+import { connectionChannelName, isRealtimeError } from '../../src/index.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 import { controlWorld, type ControlFamily, type ControlWorld, type Instance } from './families.js';
 

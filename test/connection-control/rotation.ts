@@ -1,8 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeClient } from '../../src/client/index.js';
-import { isRealtimeError } from '../../src/index.js';
-import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, connectionChannelName } from '../../src/core/systemEvents.js';
+import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, connectionChannelName, isRealtimeError } from '../../src/index.js';
 import type { RotationStatus } from '../../src/server/index.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 import { routeFetch } from '../support/routeFetch.js';

@@ -4,13 +4,13 @@ import { createRealtimeClient, type RealtimeClient, type RealtimeClientEvents } 
 import type { ReconnectOptions } from '../../src/client/backoff.js';
 import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '../../src/core/systemEvents.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
-import { createTestAuth, type TestAuth } from '../support/authServer.js';
+import { createTestAuth, type TestAuth } from '../support/testAuth.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 
 /**
  * The client against a real Soketi that restarts (stopped, then a new process on the same port
  * once the old one has exited: uWS listens with SO_REUSEPORT, so a dying process would otherwise
- * answer part of the connections), with the credentials coming from the route handlers (test/support/authServer.ts).
+ * answer part of the connections), with the credentials coming from the route handlers (test/support/testAuth.ts).
  */
 let soketi: SoketiProcess;
 let realtime: Realtime;
