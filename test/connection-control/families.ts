@@ -8,7 +8,7 @@ import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs
 import { startAblyStandIn, type AblyStandIn } from '../support/ably/standIn.js';
 import { eventually } from '../support/events.js';
 import { redisNamespace } from '../support/redisFixture.js';
-import { routeFetch, sessionHeaders, sessionUser, type RouteHandlers, type RouteRequest } from '../support/routeFetch.js';
+import { routeFetch, sessionHeaders, sessionUser, signedInAs, type RouteHandlers, type RouteRequest } from '../support/routeFetch.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
 /**
@@ -82,7 +82,7 @@ export const FEED_CHANNELS = defineChannels({
   'private-feed.{id}': (_user: User) => true,
 });
 
-/** Users the "session" no longer knows (logged out elsewhere). */
+/** One more "Next.js instance" of the app: connection control wired into the route handlers as the README shows. */
 export function createInstance(
   family: ControlFamily,
   options: { store: StateStore; maxPerUser?: number; joinGraceMs?: number; refreshMs?: number },
@@ -135,16 +135,15 @@ export function controlWorld(family: ControlFamily, label: string) {
     async browser(
       user: string,
       instance: Instance,
-      extra: { systemEvents?: boolean; connectionChannel?: boolean; cuttable?: boolean; reauthSpreadMs?: number } = {},
+      extra: { systemEvents?: boolean; connectionChannel?: boolean; cuttable?: boolean } = {},
     ): Promise<RealtimeClient> {
       const proxy = extra.cuttable ? await startTcpProxy(family.target) : undefined;
       const client = createRealtimeClient({
         ...family.connection(proxy?.port),
         signIn: true,
-        fetch: routeFetch(instance.app, { record: requests }),
-        headers: sessionHeaders(user),
+        ...signedInAs(instance.app, user, { record: requests }),
         reconnect: { baseMs: 200, capMs: 600 },
-        reauthSpreadMs: extra.reauthSpreadMs ?? 500,
+        reauthSpreadMs: 500,
         ...(extra.systemEvents === false ? { systemEvents: false } : {}),
         ...(extra.connectionChannel === false ? { connectionChannel: false } : {}),
       } as ClientOptions);
