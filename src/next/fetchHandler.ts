@@ -1,4 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
+import { sha256, toHex } from '../core/crypto.js';
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
@@ -20,8 +21,10 @@ import {
   normaliseAblyWebhook,
   normalisePusherWebhook,
   parseWebhookKeys,
+  requireWebhookHeaders,
   verifyWebhookSignature,
   webhookSchemeFor,
+  webhookSentAt,
 } from './webhooks.js';
 
 /**
@@ -41,6 +44,8 @@ export const REALTIME_ENDPOINTS = {
 export type RealtimeEndpoint = keyof typeof REALTIME_ENDPOINTS;
 
 const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+/** Pusher retries a failed webhook for 5 minutes, Ably keeps queued events 5 minutes: twice that. */
+const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 600;
 const MAX_TOKEN_CHANNELS = 100;
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 
@@ -118,6 +123,15 @@ function resolveWebhookKeys(webhook: WebhookOptions, realtime: RealtimeLike): Ke
   return keys;
 }
 
+function resolveWebhookMaxAgeMs(option: number | false | undefined): number | undefined {
+  if (option === false) return undefined;
+  const seconds = option ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new RealtimeError('invalid_config', 'createRealtimeHandlers: webhook.maxAgeSeconds must be a positive number of seconds, or false');
+  }
+  return seconds * 1000;
+}
+
 export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: RealtimeHandlersOptions<TUser>): RealtimeFetchHandler {
   const { realtime, channels } = options;
   if (!realtime || typeof realtime.getProvider !== 'function') {
@@ -136,6 +150,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   const tokenKeyring = resolveTokenKeyring(options.tokenSecrets);
   const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
   const webhookKeys = options.webhook ? resolveWebhookKeys(options.webhook, realtime) : [];
+  const webhookMaxAgeMs = resolveWebhookMaxAgeMs(options.webhook?.maxAgeSeconds);
 
   interface Identified {
     user: TUser;
@@ -330,8 +345,11 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     if (!webhookOptions) throw new HandlerError(404, 'not_found', 'webhooks are not enabled on this endpoint');
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new HandlerError(415, 'unsupported_media_type', 'webhooks are application/json');
-    const raw = await readBodyText(request, webhookOptions.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
     const scheme = webhookSchemeFor(realtime.provider);
+    // The signature headers first: an unsigned request, or one naming a key we do not have, is
+    // refused before its body is read.
+    requireWebhookHeaders(scheme, request.headers, webhookKeys);
+    const raw = await readBodyText(request, webhookOptions.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
     // Nothing in the body is looked at before the signature verifies.
     const key = await verifyWebhookSignature(scheme, request.headers, raw, webhookKeys);
     let body: unknown;
@@ -340,8 +358,30 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     } catch {
       throw new RealtimeError('invalid_payload', 'the webhook body is not valid JSON');
     }
+    if (webhookMaxAgeMs !== undefined) {
+      // The timestamp is inside the signed body, so it cannot be moved forward by a replayer.
+      const sentAt = webhookSentAt(scheme, body);
+      if (sentAt === undefined) throw new RealtimeError('unauthorized', 'the webhook carries no timestamp, so its age cannot be checked');
+      const ageMs = Date.now() - sentAt;
+      if (Math.abs(ageMs) > webhookMaxAgeMs) {
+        throw new RealtimeError(
+          'unauthorized',
+          `the webhook's timestamp is ${Math.round(ageMs / 1000)} s from this server's clock; at most ${webhookMaxAgeMs / 1000} s either way are accepted (webhook.maxAgeSeconds)`,
+        );
+      }
+    }
     const events = scheme === 'pusher' ? normalisePusherWebhook(body) : normaliseAblyWebhook(body);
-    await callApp('webhook.onEvents', () => webhookOptions.onEvents(events, { provider: realtime.provider, key, request }));
+    const deliveryId = toHex(await sha256(new TextEncoder().encode(raw)));
+    const deduplicate = webhookOptions.deduplicate;
+    if (deduplicate && !(await callApp('webhook.deduplicate.claim', () => deduplicate.claim(deliveryId)))) {
+      return jsonResponse({ received: 0, duplicate: true });
+    }
+    try {
+      await callApp('webhook.onEvents', () => webhookOptions.onEvents(events, { provider: realtime.provider, key, deliveryId, request }));
+    } catch (error) {
+      if (deduplicate?.release) await callApp('webhook.deduplicate.release', () => deduplicate.release!(deliveryId));
+      throw error;
+    }
     return jsonResponse({ received: events.length });
   }
 

@@ -35,11 +35,45 @@ export interface WebhookContext {
   provider: ProviderName;
   /** The key (`X-Pusher-Key` / `X-Ably-Key`) whose secret verified the request. */
   key: string;
+  /**
+   * Hex SHA-256 of the raw body: the same delivery (a provider retry, or a replay of a captured
+   * request) has the same id. Record it with the effects of `onEvents` to handle each once.
+   */
+  deliveryId: string;
   request: Request;
 }
 
 export function webhookSchemeFor(provider: ProviderName): WebhookScheme {
   return provider === 'ably' ? 'ably' : 'pusher';
+}
+
+const SIGNATURE_HEADERS: Record<WebhookScheme, { key: string; signature: string }> = {
+  pusher: { key: 'x-pusher-key', signature: 'x-pusher-signature' },
+  ably: { key: 'x-ably-key', signature: 'x-ably-signature' },
+};
+
+/** What a well-formed signature looks like: hex (Pusher) or base64 (Ably) of 32 bytes. */
+const SIGNATURE_SHAPE: Record<WebhookScheme, RegExp> = {
+  pusher: /^[0-9a-fA-F]{64}$/,
+  ably: /^[A-Za-z0-9+/]{43}=$/,
+};
+
+/**
+ * Checked before the body is read: a request without both headers, with a key no configured
+ * entry has, or with a signature that cannot be one, is refused without buffering a byte of it.
+ * Returns the headers' values for verifyWebhookSignature.
+ */
+export function requireWebhookHeaders(scheme: WebhookScheme, headers: Headers, keys: readonly KeyringEntry[]): { key: string; signature: string } {
+  const names = SIGNATURE_HEADERS[scheme];
+  const key = headers.get(names.key);
+  const signature = headers.get(names.signature);
+  if (!key || !signature) {
+    throw new RealtimeError('unauthorized', `a webhook needs the ${names.key} and ${names.signature} headers`);
+  }
+  let known = false;
+  for (const entry of keys) if (timingSafeEqual(entry.kid, key)) known = true;
+  if (!known || !SIGNATURE_SHAPE[scheme].test(signature)) throw new RealtimeError('unauthorized', 'the webhook signature does not verify');
+  return { key, signature };
 }
 
 /** Checks the signature of a raw body; throws RealtimeError('unauthorized') on any mismatch. */
@@ -49,13 +83,7 @@ export async function verifyWebhookSignature(
   rawBody: string,
   keys: readonly KeyringEntry[],
 ): Promise<string> {
-  const keyHeader = scheme === 'pusher' ? 'x-pusher-key' : 'x-ably-key';
-  const signatureHeader = scheme === 'pusher' ? 'x-pusher-signature' : 'x-ably-signature';
-  const key = headers.get(keyHeader);
-  const signature = headers.get(signatureHeader);
-  if (!key || !signature) {
-    throw new RealtimeError('unauthorized', `a webhook needs the ${keyHeader} and ${signatureHeader} headers`);
-  }
+  const { key, signature } = requireWebhookHeaders(scheme, headers, keys);
   let verified = false;
   // Every candidate is computed and compared, so the time taken does not say which one matched.
   for (const entry of keys) {
@@ -67,6 +95,24 @@ export async function verifyWebhookSignature(
   }
   if (!verified) throw new RealtimeError('unauthorized', 'the webhook signature does not verify');
   return key;
+}
+
+/**
+ * When the provider created a (verified) delivery, in unix ms: Pusher's `time_ms`; for Ably the
+ * newest item `timestamp` (items are events queued for up to 5 minutes, so the newest one is
+ * closest to when the batch was sent). Undefined when the body carries none.
+ */
+export function webhookSentAt(scheme: WebhookScheme, body: unknown): number | undefined {
+  const root = body as { time_ms?: unknown; items?: unknown } | null;
+  if (!root || typeof root !== 'object') return undefined;
+  if (scheme === 'pusher') return typeof root.time_ms === 'number' && Number.isFinite(root.time_ms) ? root.time_ms : undefined;
+  if (!Array.isArray(root.items)) return undefined;
+  let newest: number | undefined;
+  for (const item of root.items as Array<{ timestamp?: unknown } | null>) {
+    const time = item && typeof item === 'object' ? item.timestamp : undefined;
+    if (typeof time === 'number' && Number.isFinite(time) && (newest === undefined || time > newest)) newest = time;
+  }
+  return newest;
 }
 
 function parseMaybeJson(value: unknown): unknown {
