@@ -1,5 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { sha256, toHex } from '../core/crypto.js';
+import { redactSecrets } from '../core/redaction.js';
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
@@ -143,7 +144,9 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   if (typeof options.getUser !== 'function') {
     throw new RealtimeError('invalid_config', 'createRealtimeHandlers: `getUser(request)` is required (your session lookup)');
   }
-  const log = options.log ?? ((message: string) => console.error(message));
+  const sink = options.log ?? ((message: string) => console.error(message));
+  // Every line goes through redaction with the secrets this handler knows (see knownSecrets).
+  const log = (message: string) => sink(redactSecrets(message, knownSecrets()));
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   // Parsed once, now: a malformed REALTIME_TOKEN_SECRETS fails at startup, not on a request.
@@ -199,6 +202,20 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       throw new RealtimeError('invalid_channel', `${value} is a public channel: subscribe without authorization`);
     }
     return value;
+  }
+
+  /** Secrets that must never appear in a log line, even verbatim inside an app's own error. */
+  function knownSecrets(): string[] {
+    const config = realtime.config;
+    const secrets: string[] = [];
+    if (config?.provider === 'soketi' || config?.provider === 'pusher') {
+      secrets.push(config.secret);
+      if (config.encryptionMasterKeyBase64) secrets.push(config.encryptionMasterKeyBase64);
+    }
+    if (config?.provider === 'ably') for (const apiKey of config.apiKeys) secrets.push(apiKey.slice(apiKey.indexOf(':') + 1));
+    for (const entry of tokenKeyring?.entries ?? []) secrets.push(entry.secret);
+    for (const entry of webhookKeys) secrets.push(entry.secret);
+    return secrets;
   }
 
   async function provider(): Promise<ServerProvider> {

@@ -154,7 +154,7 @@ describe('POST /webhook: replays, stale deliveries and unsigned bodies', () => {
       { 'content-type': 'application/json', 'x-pusher-key': CREDENTIALS.key },
       { 'content-type': 'application/json', 'x-pusher-key': 'unknown-key', 'x-pusher-signature': 'a'.repeat(64) },
       { 'content-type': 'application/json', 'x-pusher-key': CREDENTIALS.key, 'x-pusher-signature': 'not-a-signature' },
-    ]) {
+    ] as Array<Record<string, string>>) {
       let pulls = 0;
       // highWaterMark 0: the stream is only pulled when someone reads the body.
       const body = new ReadableStream<Uint8Array>(
