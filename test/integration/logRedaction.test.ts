@@ -111,7 +111,7 @@ describe('no secret or signed value in logs and errors', () => {
     // The token route on Ably signs JWTs locally; a policy that throws while listing grants:
     const handlers = createRealtimeHandlers({
       realtime: down,
-      channels: defineChannels({ 'private-x.{id}': () => Promise.reject(new Error(`lookup failed with key ${ABLY_KEY}`)) }),
+      channels: defineChannels({ 'private-x.{id}': (_user: { id: string }) => Promise.reject(new Error(`lookup failed with key ${ABLY_KEY}`)) }),
       getUser: () => ({ id: 'u1' }),
       log: (line) => captured.push(line),
     });
@@ -128,7 +128,11 @@ describe('no secret or signed value in logs and errors', () => {
     const { token } = await signRealtimeToken(parseKeyring(TOKEN_SECRETS), 'u1');
     const handlers = createRealtimeHandlers({
       realtime,
-      channels: defineChannels({ 'private-x.{id}': () => { throw new Error(`db said: secret=${SOKETI_APP.secret} token ${token}`); } }),
+      channels: defineChannels({
+        'private-x.{id}': (_user: { id: string }): boolean => {
+          throw new Error(`db said: secret=${SOKETI_APP.secret} token ${token}`);
+        },
+      }),
       getUser: (request) => {
         if (request.headers.get('cookie') === 'boom') throw new Error(`session store refused Bearer ${token} (password=${SOKETI_APP.secret})`);
         return null;
@@ -173,7 +177,7 @@ describe('no secret or signed value in logs and errors', () => {
     const control = createConnectionControl({ realtime, store: createMemoryStore(), tokenSecrets: TOKEN_SECRETS, maxPerUser: 1, refreshMs: 50 });
     const handlers = createRealtimeHandlers({
       realtime,
-      channels: defineChannels({}),
+      channels: defineChannels<{ id: string }, never>({}),
       getUser: () => ({ id: 'u1' }),
       tokenSecrets: control.keyring,
       hooks: control.hooks,
