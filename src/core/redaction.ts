@@ -16,10 +16,16 @@ const RULES: ReadonlyArray<[RegExp, string]> = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]*/gi, `$1?${REDACTED}`],
   // Credentials in a URL: scheme://user:password@host.
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:"'<>]+:[^\s/@"'<>]*@/gi, `$1${REDACTED}@`],
-  // Named values in query strings, forms, JSON and `name: value` text.
+  // Credential fields of JSON bodies (Pusher auth responses, tokens).
   [
-    /(["']?\b(?:auth_signature|auth_key|signature|shared_secret|secret|password|passwd|token|access_token|refresh_token|api_key|apikey|authorization|auth|channel_data|user_data)\b["']?\s*[=:]\s*)(["']?)(?!\[redacted\])[^\s"'&,;}]+/gi,
-    `$1$2${REDACTED}`,
+    /("(?:auth|auth_signature|shared_secret|channel_data|user_data|secret|password|token|access_token|refresh_token|api_key|apikey|authorization)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
+    `$1"${REDACTED}"`,
+  ],
+  // Named values in query strings, forms and `name: value` text (not part of a longer name such
+  // as `user-auth` or `REALTIME_TOKEN_SECRETS`).
+  [
+    /((?<![\w/.-])(?:auth_signature|auth_key|auth|signature|shared_secret|secret|password|passwd|token|access_token|refresh_token|api_key|apikey)(?:=|:[ \t]*))(?!\[redacted\])[^\s"'&,;}]+/gi,
+    `$1${REDACTED}`,
   ],
   // HTTP credentials.
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],

@@ -303,7 +303,15 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     // A token never mints another token: only a real session may ask for one.
     const { user, userId } = await currentUser(request, false);
     if (rateLimiter) {
-      const verdict = await rateLimiter.consume(userId);
+      let verdict: { allowed: boolean; retryAfterSeconds: number };
+      try {
+        verdict = await rateLimiter.consume(userId);
+      } catch (error) {
+        // A shared limiter whose store is down (e.g. Redis) fails open: it only bounds how often
+        // a signed-in user may ask, and refusing every sign-in during the outage would be worse.
+        log(`next-realtime: /token: the rate limiter failed, so this request was not limited: ${error instanceof Error ? error.message : String(error)}`);
+        verdict = { allowed: true, retryAfterSeconds: 0 };
+      }
       if (!verdict.allowed) {
         throw new RealtimeError('rate_limited', `too many token requests; retry in ${verdict.retryAfterSeconds} s`, {
           details: { retryAfterSeconds: verdict.retryAfterSeconds },

@@ -26,6 +26,8 @@ describe('redactSecrets', () => {
       'the Authorization header must be "Bearer <token>"',
       'channel name "private-orders.42" may only contain letters, digits and _ - = @ , . ;',
       'check ABLY_API_KEY: key name and secret, and that the key has the capability',
+      'next-realtime: /user-auth: provider_unavailable: the state store (Redis) is unavailable: Connection is closed.',
+      'next-realtime: /auth: the app\'s hooks.onUserAuthenticate failed',
     ]) {
       expect(redactSecrets(message)).toBe(message);
     }
