@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../scripts/soketiProcess.mjs';
 import { defineChannels } from '../../src/index.js';
 import { connectionChannelName } from '../../src/core/systemEvents.js';
@@ -29,6 +29,7 @@ interface RedisServer {
   start(): Promise<void>;
   /** SIGTERM: Redis saves its data (save points are on) and exits, like a restart in production. */
   stop(): Promise<void>;
+  readonly running: boolean;
 }
 
 function redisServer(port: number, dir: string): RedisServer {
@@ -37,6 +38,9 @@ function redisServer(port: number, dir: string): RedisServer {
   return {
     port,
     url,
+    get running() {
+      return child !== undefined;
+    },
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '3600 1', '--appendonly', 'no', '--daemonize', 'no'], {
         stdio: 'ignore',
@@ -127,6 +131,11 @@ describe('Redis stopped and started again', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // A failed test must not leave the next one without Redis.
+  afterEach(async () => {
+    if (!redis.running) await redis.start();
+  });
+
   function app(observed: ReturnType<typeof observedRealtime>, options: { maxPerUser: number; rateLimiter?: RateLimiter; store?: StateStore }) {
     const store = options.store ?? sharedStore;
     const keyring = createRotatingKeyring({ keyring: parseKeyring(TOKEN_SECRETS), store, refreshMs: 100 });
@@ -188,6 +197,8 @@ describe('Redis stopped and started again', () => {
     for (const answer of settled) expect([200, 429, 503], JSON.stringify(answer)).toContain(answer.status);
     expect(settled.some((answer) => answer.status === 503)).toBe(true);
     expect(Math.max(...settled.map((answer) => answer.ms))).toBeLessThan(10_000);
+    // Logout: freeing the slots fails, and says so.
+    await expect(guard.terminateUser('erin')).rejects.toMatchObject({ code: 'provider_unavailable' });
     expect(logged.some((line) => line.includes('/user-auth') && line.includes('provider_unavailable')), logged.join('\n')).toBe(true);
 
     // Meanwhile alice closes a tab; bob's tabs are all gone.
