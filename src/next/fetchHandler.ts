@@ -1,32 +1,22 @@
-import { decodeProtectedHeader } from 'jose';
-import { sha256, toHex } from '../core/crypto.js';
-import { redactSecrets } from '../core/redaction.js';
 import { assertChannelName, channelKind } from '../core/channels.js';
+import { sha256, toHex } from '../core/crypto.js';
+import type { RealtimeConfig } from '../core/config.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
-import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
-import { parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
-import type { ChannelAuthorization, ChannelGrant, PresenceMember, ServerProvider, UserAuthentication } from '../core/provider.js';
+import { BEARER_PATTERN } from '../core/jwt.js';
+import { parseWebhookKeys, resolveTokenKeyring, webhookKeysFromEnv, type KeyringEntry } from '../core/keyring.js';
+import type { ChannelGrant, PresenceMember } from '../core/provider.js';
+import type { ProviderAuth, ProviderParts, SignatureAuth } from '../core/providerParts.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
+import { redactSecrets } from '../core/redaction.js';
+import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
 import { SYSTEM_CHANNEL, type TokenResponse } from '../core/systemEvents.js';
 import { assertUserId } from '../core/users.js';
-import {
-  authenticateUser as signUserAuthentication,
-  authorizeChannel as signChannelAuthorization,
-  type PusherCredentials,
-} from '../providers/pusher/channelAuthorization.js';
-import type { RealtimeHandlersOptions, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
+import { providerParts } from '../registry/providers.js';
+import type { RealtimeHandlersOptions, RealtimeUser } from './options.js';
 import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } from './rateLimit.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
-import {
-  normaliseAblyWebhook,
-  normalisePusherWebhook,
-  parseWebhookKeys,
-  requireWebhookHeaders,
-  verifyWebhookSignature,
-  webhookSchemeFor,
-  webhookSentAt,
-} from './webhooks.js';
+import { requireWebhookHeaders, verifyWebhookSignature } from './webhooks.js';
 
 /**
  * The provider-agnostic core of the route handlers: one function from a Web `Request` to a Web
@@ -48,7 +38,6 @@ const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 /** Pusher retries a failed webhook for 5 minutes, Ably keeps queued events 5 minutes: twice that. */
 const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 600;
 const MAX_TOKEN_CHANNELS = 100;
-const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 
 /** An exception thrown by one of the app's callbacks (not a RealtimeError): a server fault. */
 class CallbackFault extends Error {
@@ -69,59 +58,34 @@ async function callApp<T>(callback: string, run: () => T | Promise<T>): Promise<
   }
 }
 
-/** A server-side variable, on runtimes with or without `process` (config.ts would pull in zod). */
-function readEnv(name: string): string | undefined {
-  return typeof process !== 'undefined' && process.env ? process.env[name] : undefined;
-}
-
-function resolveTokenKeyring(option: Keyring | string | undefined): Keyring | undefined {
-  if (option !== undefined && typeof option !== 'string') return option;
-  const text = option ?? readEnv('REALTIME_TOKEN_SECRETS');
-  if (text === undefined || text.trim() === '') return undefined;
-  return parseKeyring(text, option === undefined ? 'REALTIME_TOKEN_SECRETS' : 'tokenSecrets');
-}
-
-/** The provider's own credentials sign its webhooks: app key + secret, or every Ably API key. */
-function defaultWebhookKeys(realtime: RealtimeLike): KeyringEntry[] {
-  const config = realtime.config;
-  if (!config) return [];
-  switch (config.provider) {
-    case 'soketi':
-    case 'pusher':
-      return [{ kid: config.key, secret: config.secret }];
-    case 'ably':
-      return parseWebhookKeys(config.apiKeys.join(','), 'ABLY_API_KEY');
-    case 'memory':
-      return [];
+/**
+ * A value from the environment or the provider's config: computed now and kept, or, when that
+ * fails (a missing or malformed variable), computed again on each request until it succeeds. So a
+ * misconfiguration is an invalid_config answer naming the variable, never an exception at import
+ * time (`next build` collects page data without provider secrets).
+ */
+function fromEnvironment<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  const get = () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+  try {
+    get();
+  } catch {
+    // Reported by the first request that needs it.
   }
+  return get;
 }
 
 function resolveRateLimiter(option: RateLimiter | TokenBucketOptions | false | undefined): RateLimiter | undefined {
   if (option === false) return undefined;
   if (option && 'consume' in option && typeof option.consume === 'function') return option;
   return createTokenBucketLimiter((option ?? {}) as TokenBucketOptions);
-}
-
-/** Explicit keys first, then REALTIME_WEBHOOK_SECRETS, then the provider's own credentials. */
-function resolveWebhookKeys(webhook: WebhookOptions, realtime: RealtimeLike): KeyringEntry[] {
-  const explicit =
-    webhook.secrets === undefined
-      ? []
-      : typeof webhook.secrets === 'string'
-        ? parseWebhookKeys(webhook.secrets, 'webhook.secrets')
-        : [...webhook.secrets];
-  const keys = [
-    ...explicit,
-    ...parseWebhookKeys(readEnv('REALTIME_WEBHOOK_SECRETS') ?? '', 'REALTIME_WEBHOOK_SECRETS'),
-    ...defaultWebhookKeys(realtime),
-  ];
-  if (keys.length === 0) {
-    throw new RealtimeError(
-      'invalid_config',
-      'createRealtimeHandlers: webhooks are enabled but no key can verify them (set webhook.secrets or REALTIME_WEBHOOK_SECRETS)',
-    );
-  }
-  return keys;
 }
 
 function resolveWebhookMaxAgeMs(option: number | false | undefined): number | undefined {
@@ -147,46 +111,112 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   const sink = options.log ?? ((message: string) => console.error(message));
   // Every line goes through redaction with the secrets this handler knows (see knownSecrets).
   const log = (message: string) => sink(redactSecrets(message, knownSecrets()));
+  const webhookMaxAgeMs = resolveWebhookMaxAgeMs(options.webhook?.maxAgeSeconds);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-  // Parsed once, now: a malformed REALTIME_TOKEN_SECRETS fails at startup, not on a request.
-  const tokenKeyring = resolveTokenKeyring(options.tokenSecrets);
   const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
-  const webhookKeys = options.webhook ? resolveWebhookKeys(options.webhook, realtime) : [];
-  const webhookMaxAgeMs = resolveWebhookMaxAgeMs(options.webhook?.maxAgeSeconds);
+  // What the app passes in code is checked now (a programming error); what comes from the
+  // environment and the provider's config on first use (see fromEnvironment).
+  const explicitKeyring = options.tokenSecrets === undefined ? undefined : resolveTokenKeyring(options.tokenSecrets);
+  const tokenKeyring = fromEnvironment(() => explicitKeyring ?? resolveTokenKeyring(undefined));
+  const webhookSecrets = options.webhook?.secrets;
+  const explicitWebhookKeys =
+    webhookSecrets === undefined ? [] : typeof webhookSecrets === 'string' ? parseWebhookKeys(webhookSecrets, 'webhook.secrets') : [...webhookSecrets];
+  const config = fromEnvironment((): RealtimeConfig | undefined => realtime.config);
+  const parts = fromEnvironment((): ProviderParts => {
+    const current = config();
+    if (!current) throw new RealtimeError('invalid_config', 'createRealtimeHandlers: `realtime` has no config; pass the result of createRealtime()');
+    return providerParts(current);
+  });
+  const auth = fromEnvironment((): ProviderAuth => realtime.auth ?? parts().auth);
+  /** Explicit keys first, then REALTIME_WEBHOOK_SECRETS, then the provider's own credentials. */
+  const webhookKeys = fromEnvironment((): KeyringEntry[] => {
+    const keys = [...explicitWebhookKeys, ...webhookKeysFromEnv(), ...parts().defaultWebhookKeys];
+    if (keys.length === 0) {
+      throw new RealtimeError(
+        'invalid_config',
+        'createRealtimeHandlers: webhooks are enabled but no key can verify them (set webhook.secrets or REALTIME_WEBHOOK_SECRETS)',
+      );
+    }
+    return keys;
+  });
+
+  /** Secrets that must never appear in a log line, even verbatim inside an app's own error. */
+  function knownSecrets(): string[] {
+    const secrets: string[] = [];
+    // Each source may be misconfigured (that is reported elsewhere): take what can be read.
+    const add = (read: () => readonly string[]) => {
+      try {
+        secrets.push(...read());
+      } catch {
+        // Nothing to add.
+      }
+    };
+    add(() => {
+      const current = config();
+      if (current?.provider === 'soketi' || current?.provider === 'pusher') {
+        return current.encryptionMasterKeyBase64 ? [current.secret, current.encryptionMasterKeyBase64] : [current.secret];
+      }
+      return current?.provider === 'ably' ? current.apiKeys.map((apiKey) => apiKey.slice(apiKey.indexOf(':') + 1)) : [];
+    });
+    add(() => (tokenKeyring()?.entries ?? []).map((entry) => entry.secret));
+    add(() => (options.webhook ? webhookKeys().map((entry) => entry.secret) : []));
+    return secrets;
+  }
 
   interface Identified {
     user: TUser;
     userId: string;
+    /** The key that verified the request's bearer token, if it carried one that verifies. */
+    kid?: string | undefined;
   }
 
-  function identified(user: TUser, source: string): Identified {
+  function identified(user: TUser, source: string, kid?: string): Identified {
     const id = typeof user.id === 'number' ? String(user.id) : user.id;
     try {
       assertUserId(id);
     } catch {
       throw new RealtimeError('invalid_config', `${source} returned a user without a valid id (1-200 printable characters)`);
     }
-    return { user, userId: id };
+    return kid === undefined ? { user, userId: id } : { user, userId: id, kid };
   }
 
-  /** The session user, or (where allowed) the user of a valid bearer token; else 401. */
+  /**
+   * The session user, or (where allowed) the user of a valid bearer token; else 401. The kid that
+   * travels on (to the hooks: connection limits, rotation) is only ever a verified token's.
+   */
   async function currentUser(request: Request, allowBearer: boolean): Promise<Identified> {
-    const user = await callApp('getUser', () => options.getUser(request));
-    if (user) return identified(user, 'getUser');
     const authorization = request.headers.get('authorization');
+    const user = await callApp('getUser', () => options.getUser(request));
+    if (user) return identified(user, 'getUser', allowBearer ? await verifiedKidAlongsideSession(authorization) : undefined);
     if (allowBearer && authorization !== null) {
-      const match = BEARER.exec(authorization);
+      const match = BEARER_PATTERN.exec(authorization);
       if (!match) throw new RealtimeError('invalid_token', 'the Authorization header must be "Bearer <token>"');
-      if (!tokenKeyring) throw new RealtimeError('unauthorized', 'bearer tokens are not enabled on this server');
-      const claims = await verifyRealtimeToken(tokenKeyring, match[1]!);
+      const keyring = tokenKeyring();
+      if (!keyring) throw new RealtimeError('unauthorized', 'bearer tokens are not enabled on this server');
+      const claims = await verifyRealtimeToken(keyring, match[1]!);
       const fromToken = options.userFromToken
         ? await callApp('userFromToken', () => options.userFromToken!(claims))
         : ({ id: claims.sub } as TUser);
       if (!fromToken) throw new RealtimeError('unauthorized', 'the user of this token no longer exists');
-      return identified(fromToken, 'userFromToken');
+      return identified(fromToken, 'userFromToken', claims.kid);
     }
     throw new RealtimeError('unauthorized', 'sign in first: no session and no bearer token');
+  }
+
+  /**
+   * A client with a session sends its token too. The session authenticates; the token only says
+   * which key the client holds (a rotation counts it), and only once it verifies.
+   */
+  async function verifiedKidAlongsideSession(authorization: string | null): Promise<string | undefined> {
+    const token = authorization === null ? undefined : BEARER_PATTERN.exec(authorization)?.[1];
+    const keyring = token === undefined ? undefined : tokenKeyring();
+    if (!token || !keyring) return undefined;
+    try {
+      return (await verifyRealtimeToken(keyring, token)).kid;
+    } catch {
+      return undefined;
+    }
   }
 
   function requireSocketId(value: string | undefined): string {
@@ -204,60 +234,19 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     return value;
   }
 
-  /** Secrets that must never appear in a log line, even verbatim inside an app's own error. */
-  function knownSecrets(): string[] {
-    const config = realtime.config;
-    const secrets: string[] = [];
-    if (config?.provider === 'soketi' || config?.provider === 'pusher') {
-      secrets.push(config.secret);
-      if (config.encryptionMasterKeyBase64) secrets.push(config.encryptionMasterKeyBase64);
-    }
-    if (config?.provider === 'ably') for (const apiKey of config.apiKeys) secrets.push(apiKey.slice(apiKey.indexOf(':') + 1));
-    for (const entry of tokenKeyring?.entries ?? []) secrets.push(entry.secret);
-    for (const entry of webhookKeys) secrets.push(entry.secret);
-    return secrets;
-  }
-
-  async function provider(): Promise<ServerProvider> {
-    return realtime.getProvider();
-  }
-
-  // Pusher and Soketi signatures need only the app key and secret: they are computed here with
-  // Web Crypto (the same code the provider uses), so signing never loads the provider's SDK
-  // (node:http) and works on fetch-only runtimes. Other providers sign through the provider.
-  const pusherCredentials: PusherCredentials | undefined =
-    realtime.config && (realtime.config.provider === 'soketi' || realtime.config.provider === 'pusher')
-      ? {
-          key: realtime.config.key,
-          secret: realtime.config.secret,
-          encryptionMasterKeyBase64: realtime.config.encryptionMasterKeyBase64,
-        }
-      : undefined;
-
-  interface Signer {
-    name: string;
-    authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
-    authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
-  }
-
-  // Pusher-protocol signatures straight from the config (no SDK load); other providers sign themselves.
-  const configSigner: Signer | undefined = pusherCredentials && {
-    name: realtime.provider,
-    authorizeChannel: (socketId, channel, member) => signChannelAuthorization(pusherCredentials, socketId, channel, member),
-    authenticateUser: (socketId, user) => signUserAuthentication(pusherCredentials, socketId, user),
-  };
-
-  async function signer(): Promise<Signer> {
-    return configSigner ?? provider();
+  function signatureAuth(refusal: string): SignatureAuth {
+    const current = auth();
+    if (current.kind !== 'signatures') throw new RealtimeError('not_supported', refusal);
+    return current;
   }
 
   async function channelAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
     const channel = requirePrivateChannel(fields.channel_name);
-    const { user, userId } = await currentUser(request, true);
+    const { user, userId, kid } = await currentUser(request, true);
     const claimed = options.hooks?.onChannelAuthorize
-      ? await callApp('hooks.onChannelAuthorize', () => options.hooks!.onChannelAuthorize!({ user, userId, socketId, channel, request }))
+      ? await callApp('hooks.onChannelAuthorize', () => options.hooks!.onChannelAuthorize!({ user, userId, socketId, channel, request, kid }))
       : undefined;
     const decision = claimed
       ? { allowed: true as const, member: claimed.member }
@@ -268,26 +257,20 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         decision.reason === 'no_matching_pattern' ? `no channel pattern allows ${channel}` : `not allowed to subscribe to ${channel}`,
       );
     }
-    const server = await signer();
-    if (!server.authorizeChannel) {
-      throw new RealtimeError('not_supported', `the ${server.name} provider authorizes channels with tokens: use GET /token`);
-    }
-    return jsonResponse(await server.authorizeChannel(socketId, channel, decision.member));
+    const signer = signatureAuth(`the ${realtime.provider} provider authorizes channels with tokens: use GET /token`);
+    return jsonResponse(await signer.authorizeChannel(socketId, channel, decision.member));
   }
 
   async function userAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
-    const { user, userId } = await currentUser(request, true);
-    const server = await signer();
-    if (!server.authenticateUser) {
-      throw new RealtimeError('not_supported', `the ${server.name} provider has no user sign-in: use GET /token`);
-    }
+    const { user, userId, kid } = await currentUser(request, true);
+    const signer = signatureAuth(`the ${realtime.provider} provider has no user sign-in: use GET /token`);
     if (options.hooks?.onUserAuthenticate) {
-      await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request }));
+      await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request, kid }));
     }
     const info = options.userInfo ? await callApp('userInfo', () => options.userInfo!(user)) : undefined;
-    return jsonResponse(await server.authenticateUser(socketId, info ? { id: userId, info } : { id: userId }));
+    return jsonResponse(await signer.authenticateUser(socketId, info ? { id: userId, info } : { id: userId }));
   }
 
   async function token(request: Request): Promise<Response> {
@@ -318,10 +301,9 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         });
       }
     }
-    // Pusher-protocol providers have no provider tokens: no need to load their SDK to find out.
-    const server = pusherCredentials ? undefined : await provider();
+    const current = auth();
     let issued: { token: string; expiresAt: number; kid: string };
-    if (server?.issueClientToken) {
+    if (current.kind === 'tokens') {
       const grants: ChannelGrant[] = [];
       for (const channel of new Set([...requested, SYSTEM_CHANNEL])) {
         // A channel the hooks own (the user's connection channel, for connection control) is
@@ -346,16 +328,16 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         const decision = await callApp('channel policy', () => channels.authorize(user, channel));
         if (decision.allowed) grants.push(decision.member ? { channel, member: decision.member } : { channel });
       }
-      const clientToken = await server.issueClientToken({ userId, grants, ttlSeconds: tokenTtlSeconds });
-      issued = { token: clientToken.token, expiresAt: clientToken.expiresAt, kid: clientToken.kid ?? headerKid(clientToken.token) };
+      issued = await current.issueClientToken({ userId, grants, ttlSeconds: tokenTtlSeconds });
     } else {
-      if (!tokenKeyring) {
+      const keyring = tokenKeyring();
+      if (!keyring) {
         throw new RealtimeError(
           'invalid_config',
           'REALTIME_TOKEN_SECRETS is not set: set it to "kid:secret" (or pass tokenSecrets to createRealtimeHandlers) to issue tokens',
         );
       }
-      issued = await signRealtimeToken(tokenKeyring, userId, { ttlSeconds: tokenTtlSeconds });
+      issued = await signRealtimeToken(keyring, userId, { ttlSeconds: tokenTtlSeconds });
     }
     if (options.hooks?.onTokenIssued) {
       const context = { user, userId, kid: issued.kid, expiresAt: issued.expiresAt, socketId };
@@ -370,13 +352,14 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     if (!webhookOptions) throw new HandlerError(404, 'not_found', 'webhooks are not enabled on this endpoint');
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new HandlerError(415, 'unsupported_media_type', 'webhooks are application/json');
-    const scheme = webhookSchemeFor(realtime.provider);
+    const scheme = parts().webhooks;
+    const keys = webhookKeys();
     // The signature headers first: an unsigned request, or one naming a key we do not have, is
     // refused before its body is read.
-    requireWebhookHeaders(scheme, request.headers, webhookKeys);
+    requireWebhookHeaders(scheme, request.headers, keys);
     const raw = await readBodyText(request, webhookOptions.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
     // Nothing in the body is looked at before the signature verifies.
-    const key = await verifyWebhookSignature(scheme, request.headers, raw, webhookKeys);
+    const key = await verifyWebhookSignature(scheme, request.headers, raw, keys);
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -384,8 +367,8 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       throw new RealtimeError('invalid_payload', 'the webhook body is not valid JSON');
     }
     if (webhookMaxAgeMs !== undefined) {
-      // The timestamp is inside the signed body, so it cannot be moved forward by a replayer.
-      const sentAt = webhookSentAt(scheme, body);
+      // The timestamp is inside the signed body, so a replayer cannot move it forward.
+      const sentAt = scheme.sentAt(body);
       if (sentAt === undefined) throw new RealtimeError('unauthorized', 'the webhook carries no timestamp, so its age cannot be checked');
       const ageMs = Date.now() - sentAt;
       if (Math.abs(ageMs) > webhookMaxAgeMs) {
@@ -395,7 +378,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         );
       }
     }
-    const events = scheme === 'pusher' ? normalisePusherWebhook(body) : normaliseAblyWebhook(body);
+    const events = scheme.normalise(body);
     const deliveryId = toHex(await sha256(new TextEncoder().encode(raw)));
     const deduplicate = webhookOptions.deduplicate;
     if (deduplicate && !(await callApp('webhook.deduplicate.claim', () => deduplicate.claim(deliveryId)))) {
@@ -427,6 +410,10 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       return errorResponse(405, 'method_not_allowed', `${name} accepts ${method} only`, { allow: method });
     }
     try {
+      // A misconfigured provider or token keyring is the answer to every endpoint, before any
+      // input is looked at: the operator sees which variable to fix, whatever the request.
+      auth();
+      tokenKeyring();
       return await handlers[name as RealtimeEndpoint](request);
     } catch (error) {
       if (error instanceof CallbackFault) {
@@ -441,13 +428,4 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
 function lastPathSegment(url: string): string {
   const path = new URL(url).pathname.replace(/\/+$/, '');
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function headerKid(token: string): string {
-  try {
-    const kid = decodeProtectedHeader(token).kid;
-    return typeof kid === 'string' ? kid : '';
-  } catch {
-    return '';
-  }
 }
