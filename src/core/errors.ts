@@ -28,7 +28,9 @@ export const REALTIME_ERROR_CODES = [
 
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];
 
-export type ProviderName = 'pusher' | 'soketi' | 'ably' | 'memory';
+/** Every provider's name, once (config, the browser client's options). */
+export const PROVIDER_NAMES = ['soketi', 'pusher', 'ably', 'memory'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface RealtimeErrorOptions {
   provider?: ProviderName;

@@ -264,8 +264,13 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   async function userAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
-    const { user, userId, kid } = await currentUser(request, true);
+    const identified = await currentUser(request, true).catch((error: unknown) => {
+      if (options.signInGuests && isRealtimeError(error, 'unauthorized')) return undefined;
+      throw error;
+    });
     const signer = signatureAuth(`the ${realtime.provider} provider has no user sign-in: use GET /token`);
+    if (!identified) return jsonResponse(await signer.authenticateUser(socketId, { id: `guest-${socketId}` }));
+    const { user, userId, kid } = identified;
     if (options.hooks?.onUserAuthenticate) {
       await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request, kid }));
     }

@@ -117,6 +117,13 @@ interface BaseHandlersOptions<TUser extends RealtimeUser> {
   /** Body cap for /auth and /user-auth. Default 8 KB. */
   maxBodyBytes?: number;
   hooks?: RealtimeHooks<TUser>;
+  /**
+   * POST /user-auth signs visitors without a session in as a guest (`guest-<socket id>`), so a
+   * server that requires user authentication (Soketi's `SOKETI_DEFAULT_APP_USER_AUTHENTICATION`,
+   * Pusher's authorized connections) keeps their connection open for public channels. Guests get
+   * no token, no private or presence channel, and no connection hooks. Default false.
+   */
+  signInGuests?: boolean;
   /** Where faults are reported (never with secrets or request bodies). Default console.error. */
   log?: (message: string) => void;
 }
