@@ -14,8 +14,11 @@ export const { GET, POST } = createRealtimeHandlers({
   tokenTtlSeconds: 60,
   tokenRateLimit: { capacity: 10, refillPerSecond: 10 / 60 }, // or a RateLimiter, or false
   webhook: {
-    onEvents: async (events) => {
-      for (const event of events) console.log(event.type, event.channel);
+    onEvents: async (events, { deliveryId }) => {
+      for (const event of events) console.log(deliveryId, event.type, event.channel);
     },
+    maxAgeSeconds: 600, // the provider's timestamp may be this far off; older deliveries are refused
+    // deduplicate: { claim: (deliveryId) => ..., release: (deliveryId) => ... },  // drop replays
   },
+  // hooks: { onUserAuthenticate, onTokenIssued },  // see Hooks below
 });
