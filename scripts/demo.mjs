@@ -1,7 +1,7 @@
 // `npm run demo`: the example chat (examples/chat) on http://localhost:3000 over a local Soketi,
 // with no account anywhere. Builds what is missing (the library's dist/, the app's production
-// build), starts Soketi (port 6001, SOKETI_PORT to change) and `next start` (port 3000, PORT to
-// change). Ctrl-C stops both.
+// build), starts Soketi (port 6001, SOKETI_PORT to change; started again if it dies) and
+// `next start` (port 3000, PORT to change). Ctrl-C stops both.
 //
 // REALTIME_PROVIDER=pusher or ably runs the same app on that provider with its variables
 // (PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET, PUSHER_CLUSTER / ABLY_API_KEY); no Soketi is started.
@@ -63,19 +63,20 @@ if (libraryStale) {
   await buildLibrary({ quiet: true });
 }
 
-// 2. Soketi, unless another provider was chosen.
+// 2. Soketi, unless another provider was chosen (restarted when it dies: see superviseSoketi).
 let soketi;
+let soketiApp;
 if (provider === 'soketi') {
   const soketiPort = Number(process.env.SOKETI_PORT || 6001);
   if (!(await portIsFree(soketiPort))) {
     fail(`port ${soketiPort} is in use (another Soketi? \`npm run soketi\`?); stop it or set SOKETI_PORT=...`);
   }
-  const app = {
+  soketiApp = {
     appId: process.env.SOKETI_APP_ID || 'app-id',
     key: process.env.SOKETI_APP_KEY || 'app-key',
     secret: process.env.SOKETI_APP_SECRET || 'app-secret',
   };
-  soketi = await startSoketi({ port: soketiPort, app, quiet: true });
+  soketi = await startSoketi({ port: soketiPort, app: soketiApp, quiet: true });
   const publicHost = process.env.NEXT_PUBLIC_SOKETI_HOST || '127.0.0.1';
   Object.assign(env, nextRealtimeEnv(soketi, { publicHost }));
   console.log(`Soketi is ready on ws://${publicHost}:${soketi.port} (pid ${soketi.pid}).`);
@@ -138,9 +139,35 @@ app.exited.then(({ code, signal }) => {
   console.error(`next start exited (${signal ?? `code ${code}`}):\n${app.output.join('').slice(-3000)}`);
   void shutdown(1);
 });
-soketi?.exited.then(({ code, signal }) => {
-  if (shuttingDown) return;
-  console.error(`Soketi exited (${signal ?? `code ${code}`}):\n${soketi.output.join('').slice(-3000)}`);
-  void shutdown(1);
-});
+/**
+ * Soketi died (crashed, killed, OOM): start it again on the same port, so the app keeps working
+ * and the page's badge goes `reconnecting` -> `connected` (the clients back off with jitter and
+ * come back on their own). A Soketi that keeps dying right after starting stops the demo.
+ */
+const MAX_RESTARTS_PER_MINUTE = 5;
+const restarts = [];
+function superviseSoketi(current) {
+  current.exited.then(async ({ code, signal }) => {
+    if (shuttingDown) return;
+    console.error(`\nSoketi exited (${signal ?? `code ${code}`}); restarting it on port ${current.port}...`);
+    const now = Date.now();
+    while (restarts.length && restarts[0] < now - 60_000) restarts.shift();
+    if (restarts.length >= MAX_RESTARTS_PER_MINUTE) {
+      console.error(`Soketi died ${MAX_RESTARTS_PER_MINUTE} times within a minute; stopping:\n${current.output.join('').slice(-3000)}`);
+      return void shutdown(1);
+    }
+    restarts.push(now);
+    try {
+      soketi = await startSoketi({ port: current.port, metricsPort: current.metricsPort, app: soketiApp, quiet: true });
+    } catch (error) {
+      if (shuttingDown) return;
+      console.error(`Soketi did not start again: ${error.message}`);
+      return void shutdown(1);
+    }
+    if (shuttingDown) return void soketi.stop();
+    console.log(`Soketi is ready again on port ${soketi.port} (pid ${soketi.pid}); the page reconnects by itself.`);
+    superviseSoketi(soketi);
+  });
+}
+if (soketi) superviseSoketi(soketi);
 console.log(`\n  next-realtime chat on ${provider}: http://localhost:${appPort} (next start pid ${app.pid})\n  Open it in two browser windows (one private) to chat with yourself. Ctrl-C stops everything.\n`);

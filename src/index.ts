@@ -29,6 +29,10 @@ export {
   type EventName,
   type EventPayload,
   type EventInput,
+  type Register,
+  type RegisteredEvents,
+  type KnownEventName,
+  type KnownEventPayload,
 } from './core/eventDefinitions.js';
 export {
   SYSTEM_CHANNEL,

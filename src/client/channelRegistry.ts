@@ -4,6 +4,7 @@ import type { ClientTransport, IncomingEvent, PresenceMember } from '../core/pro
 import { fullJitterDelay, type ResolvedReconnectOptions } from './backoff.js';
 import { isTerminalAuthError } from './credentials.js';
 import { safely } from './listeners.js';
+import type { IfEventsRegistered, KnownChannelEventArgs } from '../core/eventDefinitions.js';
 
 export interface EventMeta {
   channel: string;
@@ -13,7 +14,10 @@ export interface EventMeta {
 }
 export type EventHandler<T = unknown> = (data: T, meta: EventMeta) => void;
 /** Receives every event of a channel (useChannel). */
-export type ChannelEventHandler = (event: string, data: unknown, meta: EventMeta) => void;
+export type ChannelEventHandler = IfEventsRegistered<
+  (...args: KnownChannelEventArgs<EventMeta>) => void,
+  (event: string, data: unknown, meta: EventMeta) => void
+>;
 export type Unsubscribe = () => void;
 
 export interface PresenceChange {

@@ -8,6 +8,8 @@ export {
   type EventHandler,
   type EventMeta,
   type ChannelEventHandler,
+  type SubscribeFunction,
+  type WhisperFunction,
   type PresenceChange,
   type PresenceListener,
   type SubscriptionStatus,

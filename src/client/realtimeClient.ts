@@ -2,6 +2,7 @@ import { channelKind } from '../core/channels.js';
 import { CLIENT_EVENT_PREFIX } from '../core/events.js';
 import { isRealtimeError, RealtimeError, type ProviderName } from '../core/errors.js';
 import type { ClientTransport, ConnectionState as TransportConnectionState, PresenceMember } from '../core/provider.js';
+import type { IfEventsRegistered, KnownEventName, KnownEventPayload, KnownWhisperData, KnownWhisperName } from '../core/eventDefinitions.js';
 import { SOCKET_ID_HEADER } from '../core/socketId.js';
 import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
@@ -53,6 +54,22 @@ export interface RealtimeClientEvents {
 
 export { SOCKET_ID_HEADER };
 
+/**
+ * `client.subscribe`: with registered events (`Register`) the payload type comes from the event's
+ * schema and an unknown event name is a type error; without, any name and a payload type the
+ * call may name (`subscribe<Order>(...)`).
+ */
+export type SubscribeFunction = IfEventsRegistered<
+  <Name extends KnownEventName>(channel: string, event: Name, handler: EventHandler<KnownEventPayload<Name>>) => Unsubscribe,
+  <T = unknown>(channel: string, event: string, handler: EventHandler<T>) => Unsubscribe
+>;
+
+/** `whisper`: with registered `client-` events, their names and payload types only. */
+export type WhisperFunction<Args extends unknown[]> = IfEventsRegistered<
+  <Name extends KnownWhisperName>(...args: [...Args, event: Name, data: KnownWhisperData<Name>]) => void,
+  (...args: [...Args, event: string, data: unknown]) => void
+>;
+
 export interface RealtimeClient {
   /** Undefined only for a configuration that names no provider (state `failed`, `invalid_config`). */
   readonly provider: ProviderName | undefined;
@@ -69,7 +86,7 @@ export interface RealtimeClient {
   /** Closes the connection; subscriptions are kept and come back on the next connect. */
   disconnect(): void;
   /** Listens for one event on one channel; returns the function that stops listening. */
-  subscribe<T = unknown>(channel: string, event: string, handler: EventHandler<T>): Unsubscribe;
+  subscribe: SubscribeFunction;
   /** Listens for every event on a channel. */
   subscribeAll(channel: string, handler: ChannelEventHandler): Unsubscribe;
   /** Presence: the member list on subscription, and every join and leave. */
@@ -79,7 +96,7 @@ export interface RealtimeClient {
   /** Undefined when nothing listens on the channel. */
   subscriptionStatus(channel: string): SubscriptionStatus | undefined;
   /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
-  whisper(channel: string, event: string, data: unknown): void;
+  whisper: WhisperFunction<[channel: string]>;
   members(channel: string): PresenceMember[];
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
   on<K extends keyof RealtimeClientEvents>(event: K, listener: (payload: RealtimeClientEvents[K]) => void): Unsubscribe;
@@ -414,7 +431,7 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       const wasOpen = state === 'connecting' || state === 'connected' || state === 'reconnecting';
       transition('stopped', wasOpen ? { state: 'disconnected' } : {});
     },
-    subscribe: (channel, event, handler) => channels.subscribe(channel, event, handler as EventHandler<any>),
+    subscribe: (channel: string, event: string, handler: EventHandler<any>) => channels.subscribe(channel, event, handler),
     subscribeAll: (channel, handler) => channels.subscribeAll(channel, handler),
     onPresence: (channel, listener) => channels.onPresence(channel, listener),
     whenSubscribed(channel) {

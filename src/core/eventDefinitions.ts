@@ -74,3 +74,64 @@ export function parseEventPayload<Events extends EventDefinitions, Name extends 
     details: { event: name, field: first.field, issues },
   });
 }
+
+/**
+ * Typed events in client code, declared once per app. Register the definitions (in the file that
+ * calls `defineEvents`) and `subscribe`, `useEvent`, `useChannel` and `whisper` take their event
+ * names and payload types from them; an event name that is not defined is a type error:
+ *
+ * ```ts
+ * declare module 'next-realtime' {
+ *   interface Register {
+ *     events: typeof events;
+ *   }
+ * }
+ * ```
+ *
+ * Without a registration every event name is accepted and payloads are `unknown` (or the type
+ * the call names, `useEvent<Order>(...)`). Types only: what a browser receives is not validated.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the app's module augmentation
+export interface Register {}
+
+/** The app's registered definitions, or `undefined` when it registered none. */
+export type RegisteredEvents = Register extends { events: infer Events extends EventDefinitions } ? Events : undefined;
+
+// Each type below infers the registered schemas in its own condition (`infer S`): narrowing
+// `RegisteredEvents` in a true branch would intersect it with EventDefinitions, whose
+// Record<string, ...> schemas make every string an event name.
+
+/** `Typed` once the app registered its events, `Untyped` before: the one switch every client signature uses. */
+export type IfEventsRegistered<Typed, Untyped> = Register extends { events: EventDefinitions } ? Typed : Untyped;
+
+/** Event names the client accepts: the registered ones, or any string when none are registered. */
+export type KnownEventName = Register extends { events: { schemas: infer S extends EventSchemas } } ? keyof S & string : string;
+
+/** What a handler receives for `Name`: the registered schema's output, else `unknown`. */
+export type KnownEventPayload<Name extends string> = Register extends { events: { schemas: infer S extends EventSchemas } }
+  ? Name extends keyof S
+    ? z.output<S[Name]>
+    : unknown
+  : unknown;
+
+/** The registered client events (whispers), with or without their `client-` prefix. */
+export type KnownWhisperName = Register extends { events: { schemas: infer S extends EventSchemas } }
+  ? Extract<keyof S, `client-${string}`> | (keyof S extends infer Full ? (Full extends `client-${infer Short}` ? Short : never) : never)
+  : string;
+
+/** What `whisper(event, data)` sends for `Name` (the registered `client-` event's input). */
+export type KnownWhisperData<Name extends string> = Register extends { events: { schemas: infer S extends EventSchemas } }
+  ? `client-${Name}` extends keyof S
+    ? z.input<S[`client-${Name}`]>
+    : Name extends keyof S
+      ? z.input<S[Name]>
+      : unknown
+  : unknown;
+
+/**
+ * `useChannel` / `subscribeAll` handler arguments once events are registered: `event` is one of
+ * the registered names and `data` one of their payloads. (Not a union of `[event, data]`
+ * tuples: TypeScript refuses such a handler written with fewer parameters than the tuples have.
+ * `useEvent` gives each event its exact payload type.)
+ */
+export type KnownChannelEventArgs<Meta> = [event: KnownEventName, data: KnownEventPayload<KnownEventName>, meta: Meta];

@@ -15,6 +15,7 @@ import { providerParts } from '../registry/providers.js';
 import type { RealtimeHandlersOptions, RealtimeUser } from './options.js';
 import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } from './rateLimit.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
+import { withIdInInfo } from './presenceInfo.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
 import { requireWebhookHeaders, verifyWebhookSignature } from './webhooks.js';
 
@@ -258,7 +259,8 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       );
     }
     const signer = signatureAuth(`the ${realtime.provider} provider authorizes channels with tokens: use GET /token`);
-    return jsonResponse(await signer.authorizeChannel(socketId, channel, decision.member));
+    const member = options.presenceInfoWithId ? withIdInInfo(decision.member) : decision.member;
+    return jsonResponse(await signer.authorizeChannel(socketId, channel, member));
   }
 
   async function userAuth(request: Request): Promise<Response> {

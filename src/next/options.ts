@@ -126,6 +126,12 @@ interface BaseHandlersOptions<TUser extends RealtimeUser> {
   signInGuests?: boolean;
   /** Where faults are reported (never with secrets or request bodies). Default console.error. */
   log?: (message: string) => void;
+  /**
+   * Copy each presence member's id into its info (`{ id, info: { name } }` is sent as
+   * `user_info: { name, id }`), the shape Laravel's channel callbacks return: Laravel Echo's
+   * `here` / `joining` / `leaving` receive the info only. Default false.
+   */
+  presenceInfoWithId?: boolean;
 }
 
 interface UserFromToken<TUser> {

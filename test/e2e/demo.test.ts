@@ -71,8 +71,12 @@ async function openPage(context: BrowserContext, label: string, expected?: RegEx
   return page;
 }
 
-async function signIn(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 640 } });
+/** The two widths every layout check and screenshot uses: a laptop and a phone. */
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+async function signIn(name: string, viewport = DESKTOP): Promise<Page> {
+  const context = await browser.newContext({ viewport });
   contexts.push(context);
   const page = await openPage(context, name);
   await page.goto(`${app.url}/`);
@@ -95,10 +99,35 @@ function messages(page: Page, fromUserId: string, text: string) {
   return page.locator(`[data-testid=messages] li[data-from="${fromUserId}"]`).filter({ hasText: text });
 }
 
+/**
+ * The page fits its viewport: no horizontal scrolling, and each of `controls` lies inside the
+ * viewport's width (reachable without scrolling sideways).
+ */
+async function expectNoHorizontalOverflow(page: Page, controls: string[]): Promise<void> {
+  const width = page.viewportSize()!.width;
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  for (const selector of controls) {
+    const box = await page.locator(selector).first().boundingBox();
+    expect(box, selector).not.toBeNull();
+    expect(box!.x, selector).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width, selector).toBeLessThanOrEqual(width);
+  }
+}
+
+/** A message bubble wraps its text: nothing runs out of it. */
+async function expectWrapped(page: Page, fromUserId: string, text: string): Promise<void> {
+  const bubble = messages(page, fromUserId, text);
+  const overflow = await bubble.evaluate((element) => element.scrollWidth - element.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const [bubbleBox, listBox] = [await bubble.boundingBox(), await page.getByTestId('messages').boundingBox()];
+  expect(bubbleBox!.x + bubbleBox!.width).toBeLessThanOrEqual(listBox!.x + listBox!.width + 1);
+}
+
 async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId('composer').fill(text);
   await page.getByTestId('send').click();
-  await expect.poll(() => page.getByTestId('composer').inputValue()).toBe('');
+  // The server action's round trip: seconds on a loaded 2-core machine, not expect.poll's default 1 s.
+  await expect.poll(() => page.getByTestId('composer').inputValue(), { timeout: 10_000 }).toBe('');
 }
 
 beforeAll(async () => {
@@ -147,7 +176,9 @@ describe('example chat in Chromium on Soketi', () => {
     await presence(alice, 'bob').waitFor();
     await presence(bob, 'alice').waitFor();
     await expect.poll(() => alice.locator('[data-testid=presence] li').count()).toBe(2);
-    await screenshot(alice, 'alice-sees-bob-in-presence');
+    // Nobody has written in the lobby yet: the room says so.
+    await alice.getByTestId('empty-room').getByText('No messages in #Lobby yet').waitFor();
+    await screenshot(alice, 'alice-sees-bob-in-presence-1280');
   }, STEP_TIMEOUT);
 
   it('shows a typing indicator sent as a client event', async () => {
@@ -173,6 +204,10 @@ describe('example chat in Chromium on Soketi', () => {
 
   it("sends a wave to Bob's private notifications channel, which Alice may not subscribe to", async () => {
     await alice.getByTestId('wave-bob').click();
+    // Alice sees that her wave went out.
+    await alice.getByTestId('wave-feedback').getByText('You waved at Bob.').waitFor();
+    await alice.getByTestId('wave-bob').getByText('waved ✓').waitFor();
+    await screenshot(alice, 'alice-waved-at-bob');
     await bob.getByTestId('notifications').getByText('Alice waved at you from #lobby').waitFor();
     expect(await alice.getByTestId('notifications').getByText('waved at you').count()).toBe(0);
     // The policy refuses Bob's private channel to Alice's session.
@@ -186,12 +221,57 @@ describe('example chat in Chromium on Soketi', () => {
   it('drops Alice from the presence list when she leaves the room, and shows her again when she is back', async () => {
     await alice.getByRole('link', { name: '#Random' }).click();
     await alice.waitForURL('**/rooms/random');
+    await alice.getByTestId('empty-room').getByText('No messages in #Random yet').waitFor();
     await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 20_000 });
     await screenshot(bob, 'bob-sees-alice-left-lobby');
     await alice.getByRole('link', { name: '#Lobby' }).click();
     await alice.waitForURL('**/rooms/lobby');
     await presence(bob, 'alice').waitFor({ timeout: 20_000 });
     await presence(alice, 'bob').waitFor({ timeout: 20_000 });
+  }, STEP_TIMEOUT);
+
+  it('at 390 px (a phone) nothing overflows, every control is reachable, and a 500-character word wraps', async () => {
+    const carol = await signIn('Carol', PHONE);
+    await presence(carol, 'alice').waitFor({ timeout: 20_000 });
+    const controls = ['[data-testid=composer]', '[data-testid=send]', '[data-testid=logout]', '[data-testid=connection-state]', '[data-testid=wave-alice]', 'a[href="/rooms/random"]'];
+    await expectNoHorizontalOverflow(carol, controls);
+    await screenshot(carol, 'carol-lobby-390');
+
+    const longWord = 'w'.repeat(500);
+    await carol.getByTestId('composer').fill(longWord);
+    // A real click: playwright refuses it if Send is hidden, covered or outside the page.
+    await carol.getByTestId('send').click();
+    await expect.poll(() => carol.getByTestId('composer').inputValue(), { timeout: 10_000 }).toBe('');
+    await messages(carol, 'carol', longWord).waitFor();
+    await expectWrapped(carol, 'carol', longWord);
+    await expectNoHorizontalOverflow(carol, controls);
+    await screenshot(carol, 'carol-long-word-390');
+
+    await messages(alice, 'carol', longWord).waitFor();
+    await expectWrapped(alice, 'carol', longWord);
+    await expectNoHorizontalOverflow(alice, ['[data-testid=composer]', '[data-testid=send]', '[data-testid=logout]']);
+    await screenshot(alice, 'alice-long-word-1280');
+    await carol.context().close();
+    await presence(alice, 'carol').waitFor({ state: 'detached', timeout: 20_000 });
+  }, STEP_TIMEOUT);
+
+  it('answers malformed session cookies with the sign-in page, never a 500', async () => {
+    for (const cookie of ['chat_session=%', 'chat_session=%zz; other=1', 'chat_session=.', 'chat_session=a.b.c']) {
+      const home = await fetch(`${app.url}/`, { headers: { cookie } });
+      expect(home.status, cookie).toBe(200);
+      expect(await home.text(), cookie).toContain('data-testid="name"');
+      const room = await fetch(`${app.url}/rooms/lobby`, { headers: { cookie }, redirect: 'manual' });
+      expect(room.status, cookie).toBe(307);
+      expect(new URL(room.headers.get('location')!, app.url).pathname, cookie).toBe('/');
+      const auth = await fetch(`${app.url}/api/realtime/auth`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'socket_id=1.2&channel_name=presence-room.lobby',
+      });
+      expect(auth.status, cookie).toBe(401);
+      const token = await fetch(`${app.url}/api/realtime/token`, { headers: { cookie } });
+      expect(token.status, cookie).toBe(401);
+    }
   }, STEP_TIMEOUT);
 
   it('reconnects both users after Soketi restarts on the same port, and they keep chatting', async () => {
@@ -259,6 +339,12 @@ describe('example chat in Chromium on Soketi', () => {
     await alice.getByTestId('name').waitFor();
     // The second tab did nothing: only terminateUser can have closed its connection.
     await aliceSecondTab.getByTestId('connection-closed').getByText('You logged out in another tab').waitFor({ timeout: 20_000 });
+    // The whole page says signed out: no name, no Log out, no composer, no waves.
+    await aliceSecondTab.getByTestId('signed-in-as').getByText('Signed out').waitFor();
+    await aliceSecondTab.getByTestId('sign-in-again').waitFor();
+    expect(await aliceSecondTab.getByTestId('logout').count()).toBe(0);
+    expect(await aliceSecondTab.getByTestId('composer').isDisabled()).toBe(true);
+    expect(await aliceSecondTab.locator('[data-testid^=wave-]:not([data-testid=wave-feedback])').count()).toBe(0);
     await presence(bob, 'alice').waitFor({ state: 'detached', timeout: 20_000 });
     // And it stays closed: a terminated user is not reconnected behind the app's back.
     await aliceSecondTab.waitForTimeout(4000);
@@ -333,9 +419,37 @@ describe('npm run demo', () => {
     });
     expect(auth.status).toBe(401);
 
+    // Soketi dies under a signed-in page: the demo starts it again on the same port, and the
+    // page's badge goes reconnecting -> connected by itself. (No console watch on this page: the
+    // browser logs the refused WebSocket attempts while Soketi is down; that is the outage.)
+    const context = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${appPort}/`);
+    await page.getByTestId('name').fill('Dana');
+    await page.getByTestId('sign-in').click();
+    await page.waitForURL('**/rooms/lobby');
+    await expectConnected(page);
+    process.kill(soketiPid, 'SIGKILL');
+    await page.locator('[data-testid=connection-state][data-state=reconnecting]').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'demo-soketi-died-badge-reconnecting');
+    const restartedPid = await (async () => {
+      for (const limit = Date.now() + 30_000; Date.now() < limit; await new Promise((resolve) => setTimeout(resolve, 200))) {
+        const match = /Soketi is ready again on port \d+ \(pid (\d+)\)/.exec(output);
+        if (match) return Number(match[1]);
+      }
+      throw new Error(`the demo did not restart Soketi:\n${output}`);
+    })();
+    expect(restartedPid).not.toBe(soketiPid);
+    expect((await fetch(`http://127.0.0.1:${soketiPort}/ready`)).status).toBe(200);
+    await expectConnected(page, 45_000);
+    await screenshot(page, 'demo-soketi-restarted-badge-connected');
+    await context.close();
+
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(pidIsAlive(soketiPid)).toBe(false);
+    expect(pidIsAlive(restartedPid)).toBe(false);
     expect(pidIsAlive(nextPid)).toBe(false);
     expect(await portIsFree(appPort)).toBe(true);
     expect(await portIsFree(soketiPort)).toBe(true);

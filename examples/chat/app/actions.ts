@@ -36,7 +36,7 @@ export async function signOut(): Promise<void> {
   redirect('/');
 }
 
-export type SendResult = { ok: true; message: ChatMessage } | { ok: false; error: string };
+export type SendResult = { ok: true; message: ChatMessage } | { ok: false; error: string; signedOut?: boolean };
 
 /**
  * Publishes a message to the room. `socketId` is the sender's own connection: the provider
@@ -45,7 +45,7 @@ export type SendResult = { ok: true; message: ChatMessage } | { ok: false; error
  */
 export async function sendMessage(roomId: string, text: string, socketId: string | undefined): Promise<SendResult> {
   const user = await currentUser();
-  if (!user) return { ok: false, error: 'You are signed out.' };
+  if (!user) return { ok: false, error: 'You are signed out.', signedOut: true };
   if (!isRoomId(roomId)) return { ok: false, error: 'No such room.' };
   if (typeof text !== 'string' || !text.trim()) return { ok: false, error: 'Type a message first.' };
 
@@ -62,9 +62,9 @@ export async function sendMessage(roomId: string, text: string, socketId: string
 }
 
 /** Sends a wave to one user's private notifications channel. */
-export async function wave(roomId: string, toUserId: string): Promise<{ ok: boolean; error?: string }> {
+export async function wave(roomId: string, toUserId: string): Promise<{ ok: boolean; error?: string; signedOut?: boolean }> {
   const user = await currentUser();
-  if (!user) return { ok: false, error: 'You are signed out.' };
+  if (!user) return { ok: false, error: 'You are signed out.', signedOut: true };
   if (!isRoomId(roomId) || !userIdFromName(toUserId) || toUserId !== userIdFromName(toUserId)) return { ok: false, error: 'No such user.' };
   const payload: Wave = { from: user, roomId, sentAt: Date.now() };
   try {

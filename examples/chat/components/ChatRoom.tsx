@@ -25,25 +25,39 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const stopped = state === 'auth_failed' || state === 'failed' || state === 'disconnected';
   // terminateUser() tells the connection why it is closed before closing it.
   const loggedOutElsewhere = stopped && (client.error as { details?: { reason?: string } } | undefined)?.details?.reason === 'logout';
+  // The server said this tab's session is gone (a server action answered "signed out").
+  const [sessionEnded, setSessionEnded] = useState(false);
+  // One signed-out state for the whole page: no name, no composer, no waves.
+  const signedOut = loggedOutElsewhere || sessionEnded;
   // After the connection stopped, the last member list is no longer true: show nobody.
   const members = stopped ? [] : room.members;
   const [messages, setMessages] = useState<ChatMessage[]>(initialMessages);
   const [typing, setTyping] = useState<Record<string, { name: string; until: number }>>({});
   const [waves, setWaves] = useState<Wave[]>([]);
   const [error, setError] = useState<string>();
+  /** Feedback for the last wave: who, and whether it went out. */
+  const [waveNotice, setWaveNotice] = useState<{ to: string; status: 'sending' | 'sent' | 'failed'; text: string }>();
   const [text, setText] = useState('');
   const [sending, startSending] = useTransition();
   const lastTypingSent = useRef(0);
+  const messageList = useRef<HTMLOListElement>(null);
+
+  // The newest message in view, as in every chat (and a long one does not hide the next).
+  useEffect(() => {
+    const list = messageList.current;
+    if (list) list.scrollTop = list.scrollHeight;
+  }, [messages.length]);
 
   const addMessage = (message: ChatMessage) =>
     setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
 
-  useEvent<ChatMessage>(channel, 'message', (message) => {
+  // Payload types come from lib/events.ts (registered there): message is a ChatMessage.
+  useEvent(channel, 'message', (message) => {
     addMessage(message);
     // Whoever just sent a message has stopped typing.
     setTyping(({ [message.from.id]: _done, ...rest }) => rest);
   });
-  useEvent<{ id: string; name: string }>(channel, 'client-typing', (who, meta) => {
+  useEvent(channel, 'client-typing', (who, meta) => {
     // Client events come from browsers: trust the sender id the provider attests (presence
     // channels carry it), and the name the server put in that member's presence info.
     const id = meta.userId ?? who.id;
@@ -51,7 +65,7 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
     const name = String(room.members.find((member) => member.id === id)?.info?.name ?? who.name);
     setTyping((current) => ({ ...current, [id]: { name, until: Date.now() + TYPING_SHOWN_MS } }));
   });
-  useEvent<Wave>(notificationsChannel(user.id), 'wave', (received) => setWaves((list) => [received, ...list].slice(0, 5)));
+  useEvent(notificationsChannel(user.id), 'wave', (received) => setWaves((list) => [received, ...list].slice(0, 5)));
 
   // Typing notices expire on their own: the sender sends no "stopped typing".
   useEffect(() => {
@@ -89,10 +103,29 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
         setText('');
         setError(undefined);
       } else {
+        if (result.signedOut) setSessionEnded(true);
         setError(result.error);
       }
     });
   };
+
+  const sendWave = (to: { id: string; name: string }) => {
+    setWaveNotice({ to: to.id, status: 'sending', text: `Waving at ${to.name}…` });
+    void wave(roomId, to.id).then((result) => {
+      if (!result.ok && result.signedOut) setSessionEnded(true);
+      setWaveNotice(
+        result.ok
+          ? { to: to.id, status: 'sent', text: `You waved at ${to.name}.` }
+          : { to: to.id, status: 'failed', text: `Wave not sent: ${result.error}` },
+      );
+    });
+  };
+  // The notice fades after a few seconds; a newer wave replaces it.
+  useEffect(() => {
+    if (!waveNotice || waveNotice.status === 'sending') return;
+    const timer = setTimeout(() => setWaveNotice(undefined), 4000);
+    return () => clearTimeout(timer);
+  }, [waveNotice]);
 
   const typingNames = Object.values(typing).map((entry) => entry.name);
   const others = members.filter((member) => member.id !== user.id);
@@ -105,14 +138,27 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
           {state}
         </span>
         <span className="spacer" />
-        <span data-testid="signed-in-as">
-          Signed in as <b>{user.name}</b>
-        </span>
-        <form action={signOut}>
-          <button type="submit" data-testid="logout">
-            Log out
-          </button>
-        </form>
+        {signedOut ? (
+          <>
+            <span data-testid="signed-in-as" data-signed-out="true">
+              Signed out
+            </span>
+            <a className="button" href="/" data-testid="sign-in-again">
+              Sign in
+            </a>
+          </>
+        ) : (
+          <>
+            <span data-testid="signed-in-as">
+              Signed in as <b>{user.name}</b>
+            </span>
+            <form action={signOut}>
+              <button type="submit" data-testid="logout">
+                Log out
+              </button>
+            </form>
+          </>
+        )}
       </header>
 
       <aside className="sidebar">
@@ -134,17 +180,21 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
               ) : (
                 <button
                   type="button"
-                  className="wave"
+                  className={waveNotice?.to === member.id && waveNotice.status === 'sent' ? 'wave waved' : 'wave'}
                   data-testid={`wave-${member.id}`}
-                  onClick={() => void wave(roomId, member.id).then((r) => setError(r.ok ? undefined : r.error))}
+                  disabled={signedOut || waveNotice?.to === member.id}
+                  onClick={() => sendWave({ id: member.id, name: String(member.info?.name ?? member.id) })}
                 >
-                  wave
+                  {waveNotice?.to === member.id && waveNotice.status === 'sent' ? 'waved ✓' : 'wave'}
                 </button>
               )}
             </li>
           ))}
         </ul>
         {others.length === 0 && members.length > 0 && <p className="hint">Open another browser to chat with yourself.</p>}
+        <p className={waveNotice?.status === 'failed' ? 'hint error' : 'hint'} role="status" data-testid="wave-feedback">
+          {waveNotice?.text}
+        </p>
         <h2>Notifications</h2>
         <ul className="notifications" data-testid="notifications">
           {waves.length === 0 && <li className="hint">Nobody waved yet.</li>}
@@ -179,7 +229,12 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
           </p>
         )}
         <h1>#{ROOMS.find((room) => room.id === roomId)?.title ?? roomId}</h1>
-        <ol className="messages" data-testid="messages">
+        <ol className="messages" data-testid="messages" ref={messageList}>
+          {messages.length === 0 && (
+            <li className="empty" data-testid="empty-room">
+              No messages in #{ROOMS.find((room) => room.id === roomId)?.title ?? roomId} yet. Say hello!
+            </li>
+          )}
           {messages.map((message) => (
             <li key={message.id} className={message.from.id === user.id ? 'mine' : ''} data-from={message.from.id}>
               <span className="author">{message.from.name}</span>
@@ -200,13 +255,15 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
           <input
             name="text"
             data-testid="composer"
+            aria-label={`Message #${roomId}`}
+            disabled={signedOut}
             value={text}
             maxLength={MAX_MESSAGE_LENGTH}
             autoComplete="off"
             placeholder={`Message #${roomId}`}
             onChange={(event) => onType(event.target.value)}
           />
-          <button type="submit" disabled={sending || !text.trim()} data-testid="send">
+          <button type="submit" disabled={signedOut || sending || !text.trim()} data-testid="send">
             Send
           </button>
         </form>

@@ -59,7 +59,16 @@ export async function currentUser(): Promise<SessionUser | undefined> {
 export function userFromRequest(request: Request): SessionUser | undefined {
   const cookie = request.headers.get('cookie') ?? '';
   const match = cookie.split(/;\s*/).find((part) => part.startsWith(`${COOKIE}=`));
-  return decodeSession(match ? decodeURIComponent(match.slice(COOKIE.length + 1)) : undefined);
+  return decodeSession(match ? cookieValue(match.slice(COOKIE.length + 1)) : undefined);
+}
+
+/** A cookie value as the browser sent it; a malformed escape (`%`, `%zz`) is no session, not a 500. */
+function cookieValue(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startSession(user: SessionUser): Promise<void> {

@@ -1,5 +1,6 @@
 'use client';
 import { useCallback, useEffect, useInsertionEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { IfEventsRegistered, KnownEventName, KnownEventPayload } from '../../core/eventDefinitions.js';
 import type { PresenceMember } from '../../core/provider.js';
 import type {
   ChannelEventHandler,
@@ -7,6 +8,7 @@ import type {
   EventHandler,
   RealtimeClient,
   SubscriptionStatus,
+  WhisperFunction,
 } from '../realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
 
@@ -23,19 +25,26 @@ function useLatest<T>(value: T): { readonly current: T } {
   return ref;
 }
 
+/** `useEvent`'s signature: typed by the registered events, or untyped (see `Register`). */
+export type UseEvent = IfEventsRegistered<
+  <Name extends KnownEventName>(channel: string | null | undefined, event: Name, handler: EventHandler<KnownEventPayload<Name>>) => void,
+  <T = unknown>(channel: string | null | undefined, event: string, handler: EventHandler<T>) => void
+>;
+
 /**
  * Calls `handler` for every `event` on `channel` while the component is mounted. Components on
  * the same channel share one subscription (reference counted by the client); a falsy `channel`
- * subscribes to nothing (e.g. while an id is still loading).
+ * subscribes to nothing (e.g. while an id is still loading). With registered events
+ * (`Register`), `data` has the event's schema type and an unknown event name is a type error.
  */
-export function useEvent<T = unknown>(channel: string | null | undefined, event: string, handler: EventHandler<T>): void {
+export const useEvent: UseEvent = function useEvent(channel: string | null | undefined, event: string, handler: EventHandler<any>): void {
   const client = useRealtimeClient();
   const latest = useLatest(handler);
   useEffect(() => {
     if (!channel) return;
-    return client.subscribe<T>(channel, event, (data, meta) => latest.current(data, meta));
+    return client.subscribe(channel, event, (data, meta) => latest.current(data, meta));
   }, [client, channel, event, latest]);
-}
+};
 
 export type ChannelStatus = 'idle' | SubscriptionStatus;
 
@@ -44,7 +53,7 @@ export interface ChannelHandle {
   status: ChannelStatus;
   error: Error | undefined;
   /** Sends a client event to the channel's other subscribers (private and presence channels). */
-  whisper(event: string, data: unknown): void;
+  whisper: WhisperFunction<[]>;
 }
 
 function useChannelStatus(client: RealtimeClient, channel: string | null | undefined): { status: ChannelStatus; error: Error | undefined } {
@@ -86,7 +95,7 @@ export function useChannel(channel: string | null | undefined, onEvent?: Channel
   }, [client, channel, latest]);
   const { status, error } = useChannelStatus(client, channel);
   const whisper = useCallback(
-    (event: string, data: unknown) => {
+    (event: string, data: any) => {
       if (!channel) throw new TypeError('useChannel: no channel to whisper on');
       client.whisper(channel, event, data);
     },

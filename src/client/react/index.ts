@@ -14,6 +14,7 @@ export {
   type ChannelStatus,
   type PresenceHandle,
   type PresenceCallbacks,
+  type UseEvent,
 } from './hooks.js';
 export type {
   RealtimeClient,
