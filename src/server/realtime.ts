@@ -5,12 +5,24 @@ import type { ServerProvider } from '../core/provider.js';
 import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } from '../core/publishValidation.js';
 import { assertUserId } from '../core/users.js';
 import { loadServerProvider } from './loadProvider.js';
+import { createPublishBatcher, validateBatchingOptions, type PublishBatcher, type PublishBatchingOptions } from './publishBatcher.js';
+
+export interface RealtimeOptions {
+  /**
+   * Concurrent `publish()` calls are coalesced into batch requests (default on; see
+   * PublishBatchingOptions). `false`: one request per publish.
+   */
+  batching?: PublishBatchingOptions | false;
+}
 
 export interface Realtime {
   readonly provider: ProviderName;
   readonly config: RealtimeConfig;
   readonly limits: ProviderLimits;
-  /** Publishes one event to one or several channels. Resolves once the provider accepted it. */
+  /**
+   * Publishes one event to one or several channels. Resolves once the provider accepted it.
+   * Concurrent calls share batch requests; each promise settles with its own event's outcome.
+   */
   publish(channel: string | readonly string[], event: string, data: unknown, options?: PublishOptions): Promise<void>;
   /** Publishes several events (one channel each) in one request. */
   publishBatch(items: readonly BatchItem[]): Promise<void>;
@@ -34,8 +46,10 @@ export interface Realtime {
  * provider's variables. Creation is synchronous and cheap, so it can sit at module top level;
  * the provider SDK is loaded on first use, and only the chosen one.
  */
-export function createRealtime(config?: RealtimeConfigInput): Realtime {
+export function createRealtime(config?: RealtimeConfigInput, options: RealtimeOptions = {}): Realtime {
   const resolved = config === undefined ? loadConfigFromEnv() : parseConfig(config);
+  const batching = options.batching === false ? false : validateBatchingOptions(options.batching ?? {});
+  let batcher: PublishBatcher | undefined;
   const limits: ProviderLimits = {
     ...DEFAULT_LIMITS[resolved.provider],
     ...(resolved.maxPayloadBytes !== undefined ? { maxPayloadBytes: resolved.maxPayloadBytes } : {}),
@@ -56,7 +70,9 @@ export function createRealtime(config?: RealtimeConfigInput): Realtime {
     async publish(channel, event, data, options) {
       const prepared = preparePublish(resolved.provider, limits, channel, event, data, options);
       const provider = await getProvider();
-      await provider.publish(prepared);
+      if (!batching) return provider.publish(prepared);
+      batcher ??= createPublishBatcher(provider, batching);
+      await batcher.publish(prepared);
     },
     async publishBatch(items) {
       const prepared = prepareBatch(resolved.provider, limits, items);
@@ -77,6 +93,7 @@ export function createRealtime(config?: RealtimeConfigInput): Realtime {
     async close() {
       if (closed) return;
       closed = true;
+      await batcher?.drain();
       if (providerPromise) await (await providerPromise.catch(() => undefined))?.close();
     },
   };
