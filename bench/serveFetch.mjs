@@ -25,6 +25,11 @@ export async function serveFetch(handler, { host = '127.0.0.1' } = {}) {
       outgoing.end(JSON.stringify({ error: { code: 'bench_server', message: String(error) } }));
     }
   });
+  // Longer than any client's idle keep-alive (undici: 4 s): otherwise, on a loaded machine, a
+  // client reuses a socket the server is just closing and the request fails (UND_ERR_SOCKET), as
+  // behind any load balancer with a shorter idle timeout than the app's.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise((resolve) => server.listen(0, host, resolve));
   return {
     base: `http://${host}:${server.address().port}`,

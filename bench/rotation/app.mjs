@@ -11,7 +11,7 @@ const realtime = createRealtime({ provider: 'soketi', ...config.soketi });
 const control = createConnectionControl({
   realtime,
   tokenSecrets: config.tokenSecrets,
-  store: createStateStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix }),
+  store: config.redisUrl ? createStateStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix }) : undefined,
   maxPerUser: 5,
 });
 const handler = createRealtimeFetchHandler({

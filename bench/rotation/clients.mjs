@@ -4,15 +4,26 @@
 // process go to one loopback address (127.0.0.N): one address pair has only ~28,000 ports.
 // Forked by bench/rotation.mjs; reports through IPC.
 import { createRealtimeClient } from '../../dist/client/index.js';
+import { nodeFetch } from './nodeFetch.mjs';
 
 const config = JSON.parse(process.env.ROTATION_CLIENTS);
 const clients = [];
+/** An error with the causes undici hides behind "fetch failed". */
+const describe = (error) => {
+  const parts = [];
+  for (let cause = error; cause && parts.length < 4; cause = cause.cause) parts.push(cause.code ?? cause.message ?? String(cause));
+  return parts.join(' <- ');
+};
 const stats = {
   connected: 0,
   reauthenticated: 0,
   reauthFailed: 0,
   /** Left `connected` after the first connect, while not told the connection was closed for good. */
   drops: 0,
+  /** Of those, after the rotation started. */
+  dropsDuringRotation: 0,
+  /** Clients that re-authenticated and still lost their connection after the rotation started. */
+  forcedAmongReauthenticated: 0,
   /** Closed by the server after the deadline (deliberately deaf clients, and anyone late). */
   closed: 0,
   reauthenticatedAt: [],
@@ -36,12 +47,18 @@ function open(index) {
     authEndpoint: `${app}/api/realtime/auth`,
     userAuthEndpoint: `${app}/api/realtime/user-auth`,
     headers: { 'x-bench-user': user },
+    fetch: nodeFetch,
     reauthSpreadMs: config.reauthSpreadMs,
     // A client that does not know about rotations (an old app version): it will be closed.
     ...(deaf ? { systemEvents: false } : {}),
   });
   let wasConnected = false;
   let closedForGood = false;
+  let reauthenticated = false;
+  let droppedDuringRotation = false;
+  const countForced = () => {
+    if (reauthenticated && droppedDuringRotation) stats.forcedAmongReauthenticated++;
+  };
   client.onStateChange((state, error) => {
     if (state === 'connected') {
       if (!wasConnected) stats.connected++;
@@ -52,20 +69,29 @@ function open(index) {
     if (state === 'disconnected' && error) {
       closedForGood = true;
       stats.closed++;
+      if (reauthenticated) stats.forcedAmongReauthenticated++;
       return;
     }
     if (!closedForGood && state !== 'connecting') {
       stats.drops++;
-      if (stats.errors.length < 5) stats.errors.push(`client ${index} ${state}: ${error?.message ?? ''}`);
+      if (Date.now() >= rotationStartedAt && !droppedDuringRotation) {
+        stats.dropsDuringRotation++;
+        droppedDuringRotation = true;
+        countForced();
+      }
+      if (stats.errors.length < 5) stats.errors.push(`client ${index} ${state}: ${error ? describe(error) : ''}`);
     }
   });
   client.on('reauthenticated', () => {
+    if (reauthenticated) return;
+    reauthenticated = true;
+    countForced();
     stats.reauthenticated++;
     stats.reauthenticatedAt.push(Date.now() - rotationStartedAt);
   });
   client.on('reauth_failed', (error) => {
     stats.reauthFailed++;
-    if (stats.errors.length < 5) stats.errors.push(`client ${index} reauth_failed: ${error.message}`);
+    if (stats.errors.length < 5) stats.errors.push(`client ${index} reauth_failed: ${describe(error)}`);
   });
   client.subscribe(`private-inbox.${user}`, 'note', () => undefined);
   clients.push(client);
@@ -77,7 +103,7 @@ process.on('message', async (message) => {
     const started = Date.now();
     for (let offset = 0; offset < config.count; offset += config.parallel) {
       const batch = [];
-      for (let index = offset; index < Math.min(offset + config.parallel, config.count); index++) batch.push(open(config.first + index).catch((error) => stats.errors.length < 5 && stats.errors.push(String(error))));
+      for (let index = offset; index < Math.min(offset + config.parallel, config.count); index++) batch.push(open(config.first + index).catch((error) => stats.errors.length < 5 && stats.errors.push(describe(error))));
       await Promise.all(batch);
       process.send({ type: 'progress', connected: stats.connected });
     }
