@@ -95,17 +95,19 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
 
   const start = (items: Pending[]) => {
     inFlight++;
-    const channels = items.flatMap((item) => item.event.channels);
-    for (const channel of channels) busyChannels.set(channel, (busyChannels.get(channel) ?? 0) + 1);
-    void send(items).finally(() => {
+    for (const item of items) for (const channel of item.event.channels) busyChannels.set(channel, (busyChannels.get(channel) ?? 0) + 1);
+    const done = () => {
       inFlight--;
-      for (const channel of channels) {
-        const left = busyChannels.get(channel)! - 1;
-        if (left === 0) busyChannels.delete(channel);
-        else busyChannels.set(channel, left);
+      for (const item of items) {
+        for (const channel of item.event.channels) {
+          const left = busyChannels.get(channel)! - 1;
+          if (left === 0) busyChannels.delete(channel);
+          else busyChannels.set(channel, left);
+        }
       }
       pump();
-    });
+    };
+    send(items).then(done, done);
   };
 
   /** Starts every request it may, in call order, and keeps the rest queued. */
@@ -115,6 +117,7 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
     const held = new Set<string>();
     let open: Pending[] | undefined;
     const slotsFree = () => inFlight + (open ? 1 : 0) < maxInFlight;
+    const inOpenBatch = (channel: string) => open !== undefined && open.some((other) => other.event.channels[0] === channel);
     for (let index = 0; index < queue.length; index++) {
       const item = queue[index]!;
       const channels = item.event.channels;
@@ -122,11 +125,10 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
         waiting.push(...queue.slice(index));
         break;
       }
-      const openHas = (channel: string) => open?.some((other) => other.event.channels[0] === channel) ?? false;
       const mustWait = channels.some((channel) => held.has(channel) || busyChannels.has(channel));
       if (channels.length > 1) {
         // Never overtakes an open batch that shares a channel with it.
-        if (mustWait || channels.some(openHas) || !slotsFree()) {
+        if (mustWait || channels.some(inOpenBatch) || !slotsFree()) {
           for (const channel of channels) held.add(channel);
           waiting.push(item);
         } else {
@@ -155,7 +157,7 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
   }
 
   async function send(items: Pending[]): Promise<void> {
-    if (items.length === 1) return settle(items[0]!, provider.publish(items[0]!.event));
+    if (items.length === 1) return provider.publish(items[0]!.event).then(items[0]!.resolve, items[0]!.reject);
     const events = items.map((item) => item.event);
     if (provider.publishEach) {
       // The provider reports an outcome per event (Ably's batch API answers per channel).
@@ -177,19 +179,10 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
         return;
       }
       // One after another: keeps the order on each channel.
-      for (const item of items) await settle(item, provider.publish(item.event));
+      for (const item of items) await provider.publish(item.event).then(item.resolve, item.reject);
       return;
     }
     for (const item of items) item.resolve();
-  }
-
-  async function settle(item: Pending, sending: Promise<void>): Promise<void> {
-    try {
-      await sending;
-      item.resolve();
-    } catch (error) {
-      item.reject(error);
-    }
   }
 
   return {
