@@ -1,9 +1,14 @@
-import PusherJs from 'pusher-js';
+import PusherModule from 'pusher-js';
+import type * as PusherTypes from 'pusher-js';
+import type * as PusherCore from 'pusher-js/types/src/core/pusher.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
 import { isRealtimeError } from '../../src/index.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { eventually } from '../support/events.js';
+
+type PusherJs = PusherCore.default;
+const PusherJs = ((PusherModule as { default?: unknown }).default ?? PusherModule) as unknown as new (key: string, options: PusherTypes.Options) => PusherJs;
 
 /**
  * Concurrent publishes share `batch_events` requests on a real Soketi, raw pusher-js subscribers

@@ -50,7 +50,7 @@ function recordingProvider(answer: (kind: 'publish' | 'batch', events: readonly 
   return { provider, requests, delivered, maxInFlight: () => maxInFlight };
 }
 
-const randomDelay = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+const randomDelay = () => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 5));
 
 describe('publish batching (through createRealtime, memory provider)', () => {
   it('coalesces concurrent publishes into batches of at most 10, delivered in call order', async () => {
@@ -197,7 +197,7 @@ describe('publish batcher: outcomes and order', () => {
   });
 
   it('holds publishes while maxInFlight requests are busy and sends them in full batches', async () => {
-    const fake = recordingProvider(() => new Promise((resolve) => setTimeout(resolve, 5)));
+    const fake = recordingProvider(() => new Promise<void>((resolve) => setTimeout(resolve, 5)));
     const batcher = createPublishBatcher(fake.provider, { maxInFlight: 2 });
     // The first one leaves alone at once; what arrives while it is in flight waits for a slot.
     const first = batcher.publish(event('c.first'));
