@@ -3,7 +3,7 @@
 // of interleaved rounds (AB BA AB ...) run seconds apart is what stays meaningful.
 import { readFileSync } from 'node:fs';
 
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const only = process.env.BENCH_ONLY?.split(',');
 export const results = [];
 

@@ -1,7 +1,7 @@
 // `npm run bench`: the library next to the raw provider SDK, in one run, on local Soketi
 // processes it starts and stops itself. One file per scenario in bench/scenarios/; each alternates
 // library and raw rounds and prints medians and their ratio (see bench/harness.mjs).
-//   BENCH_ROUNDS=N        rounds per figure (default 5)
+//   BENCH_ROUNDS=N        rounds per figure (default 3)
 //   BENCH_ONLY=word,...   only scenarios (file names) or figures whose name contains a word
 //   BENCH_JSON=file       also write every figure as JSON
 // Budget: under 10 minutes on 2 shared cores (the chat app's `next build` is most of it the

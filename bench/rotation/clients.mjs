@@ -4,7 +4,7 @@
 // process go to one loopback address (127.0.0.N): one address pair has only ~28,000 ports.
 // Forked by bench/rotation.mjs; reports through IPC.
 import { createRealtimeClient } from '../../dist/client/index.js';
-import { nodeFetch } from './nodeFetch.mjs';
+import { nodeFetch } from '../nodeFetch.mjs';
 
 const config = JSON.parse(process.env.ROTATION_CLIENTS);
 const clients = [];

@@ -1,4 +1,4 @@
-// A minimal `fetch` over node:http with one keep-alive agent, for the benchmark's simulated
+// A minimal `fetch` over node:http with one keep-alive agent, for the benchmarks' simulated
 // browsers (the client's `fetch` option). Node 20's global fetch (undici) costs several ms of CPU
 // per request on this machine: with 10,000 clients in one process it, not the library, would be
 // what the benchmark measures. Browsers bring their own HTTP stack.
