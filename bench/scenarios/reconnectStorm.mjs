@@ -63,6 +63,12 @@ async function storm(label, soketi, count, connect) {
     peak: app.peakPerSecond(stoppedAt),
     requests: app.requestsSince(stoppedAt),
   };
+  const states = {};
+  for (const client of clients) {
+    const state = client.connection?.state ?? client.state;
+    states[state] = (states[state] ?? 0) + 1;
+  }
+  console.log(`   ${label}: connection states at the end ${JSON.stringify(states)}`);
   for (const client of clients) client.disconnect();
   await app.close();
   await sleep(500);

@@ -22,6 +22,8 @@ export interface PublishBatchingOptions {
 /** A window longer than this would make every publish noticeably late. */
 export const MAX_BATCH_WINDOW_MS = 20;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
+/** Events one pump looks past while they wait behind busy channels, before it stops looking. */
+const MAX_DEFERRED_SCAN = 1000;
 
 export interface PublishBatcher {
   /** Sends the event (alone or in a batch); settles with this event's own outcome. */
@@ -76,6 +78,7 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
   const { windowMs, maxInFlight } = validateBatchingOptions(options);
   const maxBatch = provider.limits.maxBatchSize;
   let queue: Pending[] = [];
+  let head = 0;
   let scheduled = false;
   let inFlight = 0;
   /** Channels with a request in flight, and how many. */
@@ -110,27 +113,29 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
     send(items).then(done, done);
   };
 
-  /** Starts every request it may, in call order, and keeps the rest queued. */
+  /**
+   * Starts every request it may, in call order, and keeps the rest queued in order. The queue is
+   * `queue[head..]`; events that must wait are written back just before the unscanned rest, so a
+   * pump costs what it scans, not the queue's length.
+   */
   function pump() {
-    const waiting: Pending[] = [];
+    const deferred: Pending[] = [];
     // Channels of an event that must wait: later events on them wait too (order per channel).
     const held = new Set<string>();
     let open: Pending[] | undefined;
     const slotsFree = () => inFlight + (open ? 1 : 0) < maxInFlight;
     const inOpenBatch = (channel: string) => open !== undefined && open.some((other) => other.event.channels[0] === channel);
-    for (let index = 0; index < queue.length; index++) {
+    let index = head;
+    // Every slot taken, or a long run of events behind busy channels (one hot channel): stop.
+    for (; index < queue.length && (open || slotsFree()) && deferred.length < MAX_DEFERRED_SCAN; index++) {
       const item = queue[index]!;
       const channels = item.event.channels;
-      if (!open && !slotsFree()) {
-        waiting.push(...queue.slice(index));
-        break;
-      }
       const mustWait = channels.some((channel) => held.has(channel) || busyChannels.has(channel));
       if (channels.length > 1) {
         // Never overtakes an open batch that shares a channel with it.
         if (mustWait || channels.some(inOpenBatch) || !slotsFree()) {
           for (const channel of channels) held.add(channel);
-          waiting.push(item);
+          deferred.push(item);
         } else {
           start([item]);
         }
@@ -138,7 +143,7 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
       }
       if (mustWait) {
         held.add(channels[0]!);
-        waiting.push(item);
+        deferred.push(item);
         continue;
       }
       (open ??= []).push(item);
@@ -148,7 +153,15 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
       }
     }
     if (open) start(open);
-    queue = waiting;
+    head = index - deferred.length;
+    for (let k = 0; k < deferred.length; k++) queue[head + k] = deferred[k]!;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
     if (queue.length === 0 && inFlight === 0) {
       const resolvers = idle;
       idle = [];
@@ -193,7 +206,7 @@ export function createPublishBatcher(provider: BatchingProvider, options: Publis
       });
     },
     drain() {
-      if (queue.length === 0 && inFlight === 0) return Promise.resolve();
+      if (queue.length === head && inFlight === 0) return Promise.resolve();
       return new Promise((resolve) => idle.push(resolve));
     },
   };

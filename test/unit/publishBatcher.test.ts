@@ -218,3 +218,23 @@ describe('publish batcher: outcomes and order', () => {
     await Promise.all(sends);
   });
 });
+
+describe('publish batcher: volume', () => {
+  it('takes 200,000 publishes at once and sends them all in full batches', async () => {
+    const fake = recordingProvider();
+    const batcher = createPublishBatcher(fake.provider, { maxInFlight: 4 });
+    await Promise.all(Array.from({ length: 200_000 }, (_, i) => batcher.publish(event(`c.${i % 1000}`, i))));
+    expect(fake.delivered).toHaveLength(200_000);
+    expect(fake.requests.every((request) => request.events.length === 10)).toBe(true);
+  });
+
+  it('20,000 publishes to one channel leave in order, one batch at a time, with other channels not starved', async () => {
+    const fake = recordingProvider();
+    const batcher = createPublishBatcher(fake.provider);
+    const sends = Array.from({ length: 20_000 }, (_, i) => batcher.publish(event('hot', i)));
+    sends.push(batcher.publish(event('cold', 'cold')));
+    await Promise.all(sends);
+    expect(fake.delivered.filter((one) => one.channels[0] === 'hot').map((one) => one.data)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(fake.maxInFlight()).toBeLessThanOrEqual(2);
+  });
+});
