@@ -119,6 +119,17 @@ async function teardown() {
   return held;
 }
 
+// Ctrl-C or a kill: stop every process started here and remove this run's keys, as at the end.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    if (finished) return;
+    finished = true;
+    console.error(`\n${signal}: stopping everything`);
+    await teardown().catch((error) => console.error(error));
+    process.exit(130);
+  });
+}
+
 const budget = setTimeout(async () => {
   if (finished) return;
   console.error(`\nrotation benchmark exceeded its budget of ${BUDGET_MS / 1000} s: stopping everything`);

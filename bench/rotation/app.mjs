@@ -51,3 +51,5 @@ process.on('message', async (message) => {
   }
 });
 process.send({ type: 'ready', base: served.base, port: served.port });
+// The orchestrator is gone (killed): nothing will stop this process otherwise.
+process.on('disconnect', () => process.exit(0));

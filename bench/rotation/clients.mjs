@@ -124,3 +124,5 @@ function countStates() {
   return states;
 }
 process.send({ type: 'ready' });
+// The orchestrator is gone (killed): nothing will stop this process otherwise.
+process.on('disconnect', () => process.exit(0));
