@@ -61,6 +61,13 @@ export interface ServerProvider {
   /** Every event names exactly one channel; the batch is within `limits.maxBatchSize`. */
   publishBatch(events: readonly OutgoingEvent[]): Promise<void>;
   /**
+   * The same request as publishBatch, answering with one outcome per event (`undefined` =
+   * accepted), where the provider's batch API reports per event (Ably answers per channel and may
+   * accept part of a batch). Without it a batch is all or nothing (Pusher, Soketi), and the
+   * publish batcher (src/server/publishBatcher.ts) retries a refused batch event by event.
+   */
+  publishEach?(events: readonly OutgoingEvent[]): Promise<ReadonlyArray<Error | undefined>>;
+  /**
    * Closes every live connection of a user (Pusher user authentication / Ably clientId). With a
    * `reason`, the user's connections are first sent CONNECTION_CLOSED_EVENT (core/systemEvents.ts)
    * where the provider can address a user, so the client can tell a rotation from a logout.

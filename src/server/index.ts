@@ -1,4 +1,5 @@
-export { createRealtime, type Realtime } from './realtime.js';
+export { createRealtime, type Realtime, type RealtimeOptions } from './realtime.js';
+export { MAX_BATCH_WINDOW_MS, type PublishBatchingOptions } from './publishBatcher.js';
 export { withEvents, type TypedRealtime, type TypedBatchItem } from './typedRealtime.js';
 export type { BatchItem, PublishOptions } from '../core/publishValidation.js';
 export type { RealtimeConfig, RealtimeConfigInput } from '../core/config.js';

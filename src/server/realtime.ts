@@ -7,6 +7,15 @@ import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } fro
 import { assertUserId } from '../core/users.js';
 import { loadDelivery } from '../registry/delivery.js';
 import { providerParts } from '../registry/providers.js';
+import { createPublishBatcher, validateBatchingOptions, type PublishBatcher, type PublishBatchingOptions } from './publishBatcher.js';
+
+export interface RealtimeOptions {
+  /**
+   * Concurrent `publish()` calls are coalesced into batch requests (default on; see
+   * PublishBatchingOptions and docs/scaling.md). `false`: one request per publish.
+   */
+  batching?: PublishBatchingOptions | false;
+}
 
 export interface Realtime {
   /**
@@ -19,7 +28,10 @@ export interface Realtime {
   readonly limits: ProviderLimits;
   /** The provider's SDK-free auth part (signatures or tokens), shared with the route handlers. */
   readonly auth: ProviderAuth;
-  /** Publishes one event to one or several channels. Resolves once the provider accepted it. */
+  /**
+   * Publishes one event to one or several channels. Resolves once the provider accepted it.
+   * Concurrent calls share batch requests; each promise settles with its own event's outcome.
+   */
   publish(channel: string | readonly string[], event: string, data: unknown, options?: PublishOptions): Promise<void>;
   /** Publishes several events (one channel each) in one request. */
   publishBatch(items: readonly BatchItem[]): Promise<void>;
@@ -45,8 +57,10 @@ export interface Realtime {
  * provider secrets. A config passed in code is checked at once (a programming error). The
  * provider SDK is loaded on first delivery, and only the chosen one.
  */
-export function createRealtime(config?: RealtimeConfigInput): Realtime {
+export function createRealtime(config?: RealtimeConfigInput, options: RealtimeOptions = {}): Realtime {
   let resolved: RealtimeConfig | undefined = config === undefined ? undefined : parseConfig(config);
+  const batching = options.batching === false ? false : validateBatchingOptions(options.batching ?? {});
+  let batcher: PublishBatcher | undefined;
   const resolve = (): RealtimeConfig => (resolved ??= loadConfigFromEnv());
   let providerPromise: Promise<ServerProvider> | undefined;
   let closed = false;
@@ -74,7 +88,9 @@ export function createRealtime(config?: RealtimeConfigInput): Realtime {
       const current = resolve();
       const prepared = preparePublish(current.provider, providerParts(current).limits, channel, event, data, options);
       const provider = await getProvider();
-      await provider.publish(prepared);
+      if (!batching) return provider.publish(prepared);
+      batcher ??= createPublishBatcher(provider, batching);
+      await batcher.publish(prepared);
     },
     async publishBatch(items) {
       const current = resolve();
@@ -96,6 +112,7 @@ export function createRealtime(config?: RealtimeConfigInput): Realtime {
     async close() {
       if (closed) return;
       closed = true;
+      await batcher?.drain();
       if (providerPromise) await (await providerPromise.catch(() => undefined))?.close();
     },
   };

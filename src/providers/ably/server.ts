@@ -104,6 +104,19 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
     }
   };
 
+  /** One batch request, one spec (channel, message) per event; ids make the retries safe. */
+  const batchPublish = async (events: readonly OutgoingEvent[], read: (results: ReadonlyArray<BatchResult<unknown>>) => void) => {
+    const base = messageBase();
+    const specs = events.map((event, index) => ({
+      channels: [toAblyChannel(event.channels[0]!)],
+      messages: [messageFor(event, `${base}:${index}`)],
+    }));
+    const rest = restFor(signing().current);
+    await attempt('the batch publish', async () => {
+      read(await rest.batchPublish(specs as unknown as BatchPublishSpec[]));
+    });
+  };
+
   return {
     name: 'ably',
     limits,
@@ -123,16 +136,19 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
       });
     },
     async publishBatch(events) {
-      const base = messageBase();
-      const specs = events.map((event, index) => ({
-        channels: [toAblyChannel(event.channels[0]!)],
-        messages: [messageFor(event, `${base}:${index}`)],
-      }));
-      const rest = restFor(signing().current);
-      await attempt('the batch publish', async () => {
-        const results = await rest.batchPublish(specs as unknown as BatchPublishSpec[]);
-        throwIfBatchFailed(results, 'the batch publish');
+      await batchPublish(events, (results) => throwIfBatchFailed(results, 'the batch publish'));
+    },
+    async publishEach(events) {
+      // One result per spec, in order; a failed spec names its own channel's error.
+      let outcomes: Array<Error | undefined> = [];
+      await batchPublish(events, (results) => {
+        outcomes = results.map((result, index) => {
+          if (!result.failureCount) return undefined;
+          const failed = (result.results as Array<{ error?: unknown }>).find((entry) => entry.error);
+          return ablyError(failed?.error, `the publish to ${events[index]!.channels[0]}`);
+        });
       });
+      return outcomes;
     },
     async terminateUserConnections(userId, reason) {
       assertUserId(userId);
