@@ -12,6 +12,7 @@ import type {
   UserAuthenticator,
 } from '../core/provider.js';
 import { SOCKET_ID_HEADER } from '../core/socketId.js';
+import { sendSocketIdWithServerActions } from './serverActionSocketId.js';
 import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
@@ -798,6 +799,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       return { ...(init ?? {}), headers } as T;
     },
   };
+  if (options.serverActionSocketId !== false) sendSocketIdWithServerActions(client);
   return client;
 }
 
