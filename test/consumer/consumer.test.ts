@@ -46,6 +46,9 @@ beforeAll(async () => {
   }
   await promisify(execFile)('npm', ['pack', '--pack-destination', workDir, '--loglevel=error'], { cwd: repositoryRoot });
   tarball = path.join(workDir, readdirSync(workDir).find((name) => name.endsWith('.tgz'))!);
+  await Promise.all(
+    providers.map((setup) => createConsumerApp({ dir: appDirFor(setup), tarball, providerPackages: setup.packages, overlayDir: OVERLAY })),
+  );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -56,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+}, 180_000);
 
 interface ProviderSetup {
   provider: string;
@@ -108,6 +111,10 @@ const providers: ProviderSetup[] = [
   },
 ];
 
+function appDirFor(setup: ProviderSetup): string {
+  return path.join(workDir, `app-${setup.provider}`);
+}
+
 /** What the build sees (browser variables only: a build needs no secret) and what the server sees. */
 function split(env: Record<string, string>) {
   const buildEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('NEXT_PUBLIC_')));
@@ -122,11 +129,10 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 for (const setup of providers) {
   describe(`consumer app on ${setup.provider} (${['next-realtime', ...setup.packages].join(' + ')})`, () => {
-    const appDir = () => path.join(workDir, `app-${setup.provider}`);
+    const appDir = () => appDirFor(setup);
     let provider: Awaited<ReturnType<ProviderSetup['start']>>;
 
     beforeAll(async () => {
-      await createConsumerApp({ dir: appDir(), tarball, providerPackages: setup.packages, overlayDir: OVERLAY });
       provider = await setup.start();
     }, 300_000);
 
@@ -143,6 +149,7 @@ for (const setup of providers) {
     for (const bundler of BUNDLERS) {
       describe(`built with ${bundler === 'default' ? "Next's default bundler" : '--webpack'}`, () => {
         let app: ChatAppProcess | undefined;
+        let starting: Promise<ChatAppProcess> | undefined;
         const contexts: BrowserContext[] = [];
         let anonymous: Page;
         let anonymousConnectedAt = 0;
@@ -182,13 +189,19 @@ for (const setup of providers) {
         }
 
         it('`next start` serves it; an anonymous visitor connects with default options', async () => {
-          app = await startChatApp({ env: runtimeEnv(), port: await freePort(), appDir: appDir(), quiet: true });
+          // Kept before it resolves: a start that outlives this test's timeout is still stopped.
+          starting = startChatApp({ env: runtimeEnv(), port: await freePort(), appDir: appDir(), quiet: true });
+          app = await starting;
           anonymous = await (await newContext(contexts)).newPage();
-          await anonymous.goto(`${app.url}/consumer`);
-          expect(await testText(anonymous, 'user')).toBe('anonymous');
-          await connected(anonymous);
+          try {
+            await anonymous.goto(`${app.url}/consumer`);
+            expect(await testText(anonymous, 'user')).toBe('anonymous');
+            await connected(anonymous);
+          } catch (error) {
+            throw new Error(`${(error as Error).message}\n--- next start output:\n${app.output.join('').slice(-3000)}`, { cause: error });
+          }
           anonymousConnectedAt = Date.now();
-        }, 120_000);
+        }, 180_000);
 
         it('two signed-in users, alice in two tabs: presence lists both users', async () => {
           const alice = await newContext(contexts);
@@ -236,6 +249,9 @@ for (const setup of providers) {
         }, 60_000);
 
         it("logging out in one tab closes that user's other tab, and no one else's", async () => {
+          // Both tabs live first, or a tab that never connected would pass this.
+          expect(await testText(aliceTab1, 'state')).toBe('connected');
+          expect(await testText(aliceTab2, 'state')).toBe('connected');
           await aliceTab1.getByTestId('sign-out').click();
           await aliceTab1.waitForURL(`${app!.url}/`, { timeout: STEP });
           await expect.poll(() => testText(aliceTab2, 'state'), { timeout: STEP }).not.toBe('connected');
@@ -245,8 +261,8 @@ for (const setup of providers) {
 
         afterAll(async () => {
           for (const context of contexts) await context.close().catch(() => undefined);
-          await app?.stop();
-        });
+          await starting?.then((started) => started.stop(), () => undefined);
+        }, 60_000);
       });
     }
   });
