@@ -179,9 +179,16 @@ for (const setup of providers) {
                 headers: { 'content-type': 'application/x-www-form-urlencoded' },
                 body: 'socket_id=1.2&channel_name=private-notifications.alice',
               });
-              const body = (await response.json()) as { error?: { code?: string; message?: string } };
-              expect(body.error?.code).toBe('invalid_config');
-              expect(body.error?.message).toContain(setup.secretVariable);
+              const text = await response.text();
+              const context = `HTTP ${response.status} ${text.slice(0, 300)}\n--- next start output:\n${broken.output.join('').slice(-3000)}`;
+              let body: { error?: { code?: string; message?: string } } = {};
+              try {
+                body = JSON.parse(text) as typeof body;
+              } catch {
+                // Not JSON: reported below with the status and the server's output.
+              }
+              expect(body.error?.code, context).toBe('invalid_config');
+              expect(body.error?.message, context).toContain(setup.secretVariable);
             } finally {
               await broken.stop();
             }
