@@ -592,7 +592,8 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
-  const unregister = registerRestApi(standIn);
+  // Over HTTP, REST needs no interception in this process either.
+  const unregister = options.restOverHttp ? () => undefined : registerRestApi(standIn);
   return standIn;
 }
 
