@@ -1,6 +1,19 @@
 export declare const repositoryRoot: string;
 export declare const chatAppDir: string;
-export declare function buildChatApp(options: { env: NodeJS.ProcessEnv; distDir?: string; quiet?: boolean }): Promise<string>;
+export declare function buildChatApp(options: {
+  env: NodeJS.ProcessEnv;
+  distDir?: string;
+  quiet?: boolean;
+  appDir?: string;
+  bundler?: 'default' | 'webpack';
+}): Promise<string>;
+export declare function createConsumerApp(options: {
+  dir: string;
+  tarball: string;
+  providerPackages: string[];
+  overlayDir?: string;
+  quiet?: boolean;
+}): Promise<string>;
 export declare function buildLibrary(options?: { quiet?: boolean }): Promise<string>;
 export interface ChatAppProcess {
   url: string;
@@ -17,4 +30,5 @@ export declare function startChatApp(options: {
   distDir?: string;
   quiet?: boolean;
   readyTimeoutMs?: number;
+  appDir?: string;
 }): Promise<ChatAppProcess>;

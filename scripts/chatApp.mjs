@@ -2,6 +2,7 @@
 // as plain child processes whose pid is the server itself (no npx or shell in between), so
 // stopping that pid frees the port. Shared by `npm run demo` and the browser tests.
 import { spawn } from 'node:child_process';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { superviseChild } from './childProcess.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,8 +12,8 @@ const require = createRequire(import.meta.url);
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const chatAppDir = path.join(repositoryRoot, 'examples', 'chat');
 
-function nextBin() {
-  return path.join(path.dirname(require.resolve('next/package.json', { paths: [chatAppDir] })), 'dist', 'bin', 'next');
+function nextBin(appDir = chatAppDir) {
+  return path.join(path.dirname(require.resolve('next/package.json', { paths: [appDir] })), 'dist', 'bin', 'next');
 }
 
 function run(args, { env, quiet, cwd = chatAppDir }) {
@@ -33,9 +34,51 @@ function run(args, { env, quiet, cwd = chatAppDir }) {
   });
 }
 
-/** `next build` of examples/chat. NEXT_PUBLIC_* values in `env` are inlined into the bundle. */
-export function buildChatApp({ env, distDir = '.next', quiet = false }) {
-  return run([nextBin(), 'build'], { env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1' }, quiet });
+/**
+ * `next build` of examples/chat (or of a consumer copy of it at `appDir`). NEXT_PUBLIC_* values
+ * in `env` are inlined into the bundle. `bundler: 'webpack'` builds with `--webpack` instead of
+ * Next's default (Turbopack).
+ */
+export function buildChatApp({ env, distDir = '.next', quiet = false, appDir = chatAppDir, bundler = 'default' }) {
+  const args = [nextBin(appDir), 'build', ...(bundler === 'webpack' ? ['--webpack'] : [])];
+  return run(args, { env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1' }, quiet, cwd: appDir });
+}
+
+/**
+ * A user's app made from the demo, outside this repository: examples/chat's app/, components/,
+ * lib/ and tsconfig.json, then `overlayDir`'s files on top, and a package.json that depends on
+ * the packed library (`tarball`) and on `providerPackages` only, at examples/chat's versions.
+ * No next.config: Next's defaults, as a new user has them. Installed from the local npm cache.
+ */
+export async function createConsumerApp({ dir, tarball, providerPackages, overlayDir, quiet = true }) {
+  const demo = JSON.parse(await readFile(path.join(chatAppDir, 'package.json'), 'utf8'));
+  const version = (name) => demo.dependencies[name] ?? demo.devDependencies[name];
+  for (const part of ['app', 'components', 'lib', 'tsconfig.json']) {
+    await cp(path.join(chatAppDir, part), path.join(dir, part), { recursive: true });
+  }
+  if (overlayDir) await cp(overlayDir, dir, { recursive: true });
+  const dependencies = { 'next-realtime': `file:${tarball}` };
+  for (const name of ['next', 'react', 'react-dom', 'zod', ...providerPackages]) dependencies[name] = version(name);
+  const devDependencies = {};
+  for (const name of ['typescript', '@types/node', '@types/react', '@types/react-dom']) devDependencies[name] = version(name);
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'module', dependencies, devDependencies }, null, 2));
+  const npm = path.join(path.dirname(process.execPath), 'npm');
+  return runCommand(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, quiet });
+}
+
+function runCommand(command, args, { cwd, quiet }) {
+  return new Promise((resolve, reject) => {
+    const output = [];
+    const child = spawn(command, args, { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk) => output.push(chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (!quiet) process.stdout.write(output.join(''));
+      if (code === 0) resolve(output.join(''));
+      else reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (exit ${code}):\n${output.join('').slice(-6000)}`));
+    });
+  });
 }
 
 /** tsup build of the library (dist/), which the app imports through the package's exports. */
@@ -48,9 +91,9 @@ export function buildLibrary({ quiet = false } = {}) {
  * `next start` on `port`; resolves once it answers HTTP. `stop()` sends SIGTERM, then SIGKILL
  * after `graceMs`, and resolves once the process is gone.
  */
-export async function startChatApp({ env, port, hostname = '127.0.0.1', distDir = '.next', quiet = false, readyTimeoutMs = 60_000 }) {
-  const child = spawn(process.execPath, [nextBin(), 'start', '--port', String(port), '--hostname', hostname], {
-    cwd: chatAppDir,
+export async function startChatApp({ env, port, hostname = '127.0.0.1', distDir = '.next', quiet = false, readyTimeoutMs = 60_000, appDir = chatAppDir }) {
+  const child = spawn(process.execPath, [nextBin(appDir), 'start', '--port', String(port), '--hostname', hostname], {
+    cwd: appDir,
     env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

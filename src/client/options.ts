@@ -55,6 +55,12 @@ interface CommonClientOptions {
    * limits and rotation. Default true; `false` when your handlers do not use connection control.
    */
   connectionChannel?: boolean;
+  /**
+   * Server actions sent from this tab carry this client's socket id in `X-Socket-ID`, so
+   * `socketIdFromHeaders(await headers())` in the action leaves the sender out (the client wraps
+   * the page's `fetch` for requests with a `Next-Action` header only). Default true.
+   */
+  serverActionSocketId?: boolean;
   /** Replaces the provider's transport (custom providers, instrumented tests). */
   createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }

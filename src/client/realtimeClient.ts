@@ -4,6 +4,7 @@ import { isRealtimeError, RealtimeError, type ProviderName } from '../core/error
 import type { ClientTransport, ConnectionState as TransportConnectionState, PresenceMember } from '../core/provider.js';
 import type { IfEventsRegistered, KnownEventName, KnownEventPayload, KnownWhisperData, KnownWhisperName } from '../core/eventDefinitions.js';
 import { SOCKET_ID_HEADER } from '../core/socketId.js';
+import { sendSocketIdWithServerActions } from './serverActionSocketId.js';
 import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
 import {
@@ -463,6 +464,7 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       return { ...(init ?? {}), headers } as T;
     },
   };
+  if (options.serverActionSocketId !== false) sendSocketIdWithServerActions(client);
   return client;
 }
 

@@ -6,7 +6,13 @@ export interface RouteContext {
   params?: Promise<Record<string, string | string[] | undefined>> | Record<string, string | string[] | undefined>;
 }
 
-export type NextRouteHandler = (request: Request, context?: RouteContext) => Promise<Response>;
+/**
+ * `context` is `unknown`, not `RouteContext | undefined`: `next build --webpack` type-checks a
+ * route's exports and refuses (TS2344 in .next/types) a second parameter that is not assignable
+ * to its own `{ params: Promise<...> }`; `unknown` is the one type it accepts for any route path.
+ * The handler reads `params` as a RouteContext at run time.
+ */
+export type NextRouteHandler = (request: Request, context?: unknown) => Promise<Response>;
 
 export interface RealtimeHandlers {
   GET: NextRouteHandler;
@@ -30,7 +36,7 @@ export function createRealtimeHandlers<TUser extends RealtimeUser>(options: Real
   const handler = createRealtimeFetchHandler(options);
   const route: NextRouteHandler = async (request, context) => {
     let endpoint: string | undefined;
-    const params = await context?.params;
+    const params = await (context as RouteContext | undefined)?.params;
     const segments = params?.path;
     if (Array.isArray(segments)) endpoint = segments.join('/');
     else if (typeof segments === 'string') endpoint = segments;

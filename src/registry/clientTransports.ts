@@ -7,6 +7,16 @@ import type { ClientTransport, TransportAuth } from '../core/provider.js';
  * The provider registry, browser side: a provider's name -> a lazy loader of its transport (its
  * browser SDK). A dynamic import per provider keeps the others out of the bundle, and nothing
  * here reaches a server part. A new provider adds one line here (the type asks for it).
+ *
+ * Each SDK is an optional peer, but Turbopack and webpack fail a build on any `import()` they
+ * can see of a package that is not installed, even one the app never runs. So each SDK's import
+ * sits inside an `if` on `process.env.NEXT_PUBLIC_REALTIME_PROVIDER`, written out literally:
+ * Next.js replaces it with the build's value, both bundlers then see a constant condition and
+ * never resolve the other providers' imports (a build for `soketi` needs only `pusher-js`, one
+ * for `ably` only `ably`). It is the variable the browser client reads anyway, so this costs no
+ * configuration. (`!value ||`, not `value === undefined ||`: webpack folds the former to a
+ * constant, not the latter.) A build that does not set it (a client configured only in code)
+ * keeps every branch and needs every provider's SDK installed.
  */
 type OptionsOf<N extends ProviderName> = Extract<ClientOptions, { provider: N }>;
 type TransportLoader<N extends ProviderName> = (options: OptionsOf<N>, auth: TransportAuth) => Promise<ClientTransport>;
@@ -17,15 +27,30 @@ async function pusherProtocolTransport(
   auth: TransportAuth,
   defaults: { port?: number; useTLS: boolean },
 ): Promise<ClientTransport> {
-  return (await import('../providers/pusher/client.js')).createPusherTransport({
-    key: options.key,
-    cluster: 'cluster' in options ? options.cluster : undefined,
-    host: options.host,
-    port: options.port ?? defaults.port,
-    useTLS: options.useTLS ?? defaults.useTLS,
-    authorizeChannel: auth.authorizeChannel,
-    authenticateUser: auth.authenticateUser,
-  });
+  if (
+    !process.env.NEXT_PUBLIC_REALTIME_PROVIDER ||
+    process.env.NEXT_PUBLIC_REALTIME_PROVIDER === 'soketi' ||
+    process.env.NEXT_PUBLIC_REALTIME_PROVIDER === 'pusher'
+  ) {
+    return (await import('../providers/pusher/client.js')).createPusherTransport({
+      key: options.key,
+      cluster: 'cluster' in options ? options.cluster : undefined,
+      host: options.host,
+      port: options.port ?? defaults.port,
+      useTLS: options.useTLS ?? defaults.useTLS,
+      authorizeChannel: auth.authorizeChannel,
+      authenticateUser: auth.authenticateUser,
+    });
+  }
+  throw notInThisBuild(options.provider);
+}
+
+function notInThisBuild(provider: ProviderName): RealtimeError {
+  return new RealtimeError(
+    'invalid_config',
+    `this bundle was built with NEXT_PUBLIC_REALTIME_PROVIDER=${process.env.NEXT_PUBLIC_REALTIME_PROVIDER}, so it holds no ${provider} client: build with NEXT_PUBLIC_REALTIME_PROVIDER=${provider}`,
+    { provider },
+  );
 }
 
 const TRANSPORTS: { [N in ProviderName]: TransportLoader<N> } = {
@@ -44,13 +69,16 @@ const TRANSPORTS: { [N in ProviderName]: TransportLoader<N> } = {
         provider: 'ably',
       });
     }
-    return (await import('../providers/ably/client.js')).createAblyTransport({
-      fetchToken: auth.fetchToken,
-      endpoint: options.endpoint,
-      port: options.port,
-      tls: options.tls,
-      useBinaryProtocol: options.useBinaryProtocol,
-    });
+    if (!process.env.NEXT_PUBLIC_REALTIME_PROVIDER || process.env.NEXT_PUBLIC_REALTIME_PROVIDER === 'ably') {
+      return (await import('../providers/ably/client.js')).createAblyTransport({
+        fetchToken: auth.fetchToken,
+        endpoint: options.endpoint,
+        port: options.port,
+        tls: options.tls,
+        useBinaryProtocol: options.useBinaryProtocol,
+      });
+    }
+    throw notInThisBuild('ably');
   },
 };
 

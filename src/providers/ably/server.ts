@@ -1,4 +1,4 @@
-import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions, type PaginatedResult, type PresenceMessage } from 'ably';
+import type { Rest as AblyRest, BatchPublishSpec, BatchResult, ClientOptions, PaginatedResult, PresenceMessage } from 'ably';
 import type { AblyConfig } from '../../core/config.js';
 import { RealtimeError } from '../../core/errors.js';
 import { keyringFromAblyKeys, type Keyring, type KeyringEntry } from '../../core/keyring.js';
@@ -8,6 +8,13 @@ import { CONNECTION_CLOSED_EVENT, connectionChannelName } from '../../core/syste
 import { assertUserId } from '../../core/users.js';
 import { toAblyChannel } from './channels.js';
 import { ablyError } from './errors.js';
+import { loadServerSdk } from '../serverSdk.js';
+
+// Loaded by Node at run time, never resolved by the app's bundler: `ably` is an optional peer,
+// and Turbopack and webpack fail a build on any import they can see of a package that is not
+// installed, even in code the app never runs (an app on Soketi has no `ably`).
+const { Rest } = await loadServerSdk('ably', () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ 'ably'));
+type Rest = AblyRest;
 
 export interface AblyServerOptions {
   /** Milliseconds before one REST request is abandoned (ably-js `httpRequestTimeout`). Default 10 s. */

@@ -1,6 +1,5 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import Pusher from 'pusher';
 import type { PusherConfig } from '../../core/config.js';
 import type { ProviderName } from '../../core/errors.js';
 import type { ProviderLimits } from '../../core/limits.js';
@@ -8,6 +7,14 @@ import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';
 import { CONNECTION_CLOSED_EVENT } from '../../core/systemEvents.js';
 import type { PusherCredentials } from './channelAuthorization.js';
 import { pusherRequestError, throwIfErrorBody } from './errors.js';
+import { loadServerSdk } from '../serverSdk.js';
+
+// The SDK is loaded by Node at run time, never resolved by the app's bundler: `pusher` is an
+// optional peer, and Turbopack and webpack fail a build on any import they can see of a package
+// that is not installed, even in code the app never runs (an app on Ably has no `pusher`).
+// The magic comments tell both bundlers to leave this import to Node.
+const { default: Pusher } = await loadServerSdk('pusher', () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ 'pusher'));
+type Pusher = InstanceType<typeof Pusher>;
 
 export interface PusherProtocolServerOptions extends PusherCredentials {
   provider: ProviderName;

@@ -112,6 +112,22 @@ async function route(standIn: AblyStandIn, request: Request): Promise<Response> 
   return reply(format, 201, result);
 }
 
+/** Answers one REST request as Ably would, and records it in `standIn.requests`. */
+export async function answerRestRequest(standIn: AblyStandIn, request: Request): Promise<Response> {
+  const format: Format = (request.headers.get('accept') ?? '').includes('msgpack') ? 'msgpack' : 'json';
+  let response: Response;
+  try {
+    response = await route(standIn, request);
+  } catch (error) {
+    response =
+      error instanceof AblyStandInError
+        ? errorReply(format, error.wire)
+        : errorReply(format, { code: 50000, statusCode: 500, message: `stand-in failure: ${(error as Error).message}` });
+  }
+  (standIn.requests as AblyStandIn['requests']).push({ method: request.method, path: new URL(request.url).pathname, status: response.status });
+  return response;
+}
+
 /** Registers a stand-in's REST API; returns the function that removes it. */
 export function registerRestApi(standIn: AblyStandIn): () => void {
   standIns.set(standIn.port, standIn);
@@ -121,18 +137,7 @@ export function registerRestApi(standIn: AblyStandIn): () => void {
         const target = standIns.get(Number(new URL(request.url).port));
         // The realtime side (a WebSocket upgrade) goes to the real socket the stand-in listens on.
         if (!target || request.headers.get('upgrade')) return passthrough();
-        const format: Format = (request.headers.get('accept') ?? '').includes('msgpack') ? 'msgpack' : 'json';
-        let response: Response;
-        try {
-          response = await route(target, request);
-        } catch (error) {
-          response =
-            error instanceof AblyStandInError
-              ? errorReply(format, error.wire)
-              : errorReply(format, { code: 50000, statusCode: 500, message: `stand-in failure: ${(error as Error).message}` });
-        }
-        (target.requests as AblyStandIn['requests']).push({ method: request.method, path: new URL(request.url).pathname, status: response.status });
-        return response;
+        return answerRestRequest(target, request);
       }),
     );
     server.listen({ onUnhandledRequest: 'bypass' });

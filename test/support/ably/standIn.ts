@@ -17,7 +17,7 @@ import {
   type TokenRequestBody,
   type WireError,
 } from './credentials.js';
-import { registerRestApi } from './restApi.js';
+import { answerRestRequest, registerRestApi } from './restApi.js';
 
 /**
  * A local stand-in for Ably: its realtime protocol over `ws` (the subset ably-js uses) and its REST
@@ -115,6 +115,11 @@ export interface AblyStandInOptions {
   keys: readonly string[];
   /** Bytes per message (Ably: 64 KiB). */
   maxMessageSize?: number;
+  /**
+   * Answer REST on the stand-in's own port too, for ably-js in another process (a `next start`
+   * server), which this process's msw cannot intercept.
+   */
+  restOverHttp?: boolean;
 }
 
 export interface AblyStandIn {
@@ -447,9 +452,26 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
     }
   };
 
-  const httpServer: Server = createServer((_request, response) => {
-    // REST is answered by msw in this process; a request that reaches the socket is one msw did not see.
-    response.writeHead(404).end();
+  const httpServer: Server = createServer((request, response) => {
+    // REST is answered by msw in this process; a request that reaches the socket is one msw did
+    // not see: from another process, answered here when `restOverHttp` is set.
+    if (!options.restOverHttp) {
+      response.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
+      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : Buffer.concat(chunks);
+      answerRestRequest(standIn, new Request(`http://127.0.0.1:${port}${request.url ?? '/'}`, { method: request.method, headers, body }))
+        .then(async (answer) => {
+          response.writeHead(answer.status, Object.fromEntries(answer.headers));
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        })
+        .catch(() => response.writeHead(500).end());
+    });
   });
   const wss = new WebSocketServer({ server: httpServer });
   wss.on('connection', (socket, request) => {
@@ -570,7 +592,8 @@ export async function startAblyStandIn(options: AblyStandInOptions): Promise<Abl
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
-  const unregister = registerRestApi(standIn);
+  // Over HTTP, REST needs no interception in this process either.
+  const unregister = options.restOverHttp ? () => undefined : registerRestApi(standIn);
   return standIn;
 }
 

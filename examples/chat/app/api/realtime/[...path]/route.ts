@@ -17,6 +17,9 @@ function realtimeHandlers(): RealtimeHandlers {
     userFromToken: () => null,
     // Sent with pusher:signin, so the provider knows whose connections terminateUser() closes.
     userInfo: (user) => ({ name: user.name }),
+    // Visitors without a session may listen to public channels; with Soketi's user
+    // authentication on, they must sign in (as guests) or be closed after its timeout.
+    signInGuests: true,
     // Connection limit per user, and tokens signed by the key a secret rotation says.
     tokenSecrets: connectionControl().keyring,
     hooks: connectionControl().hooks,
