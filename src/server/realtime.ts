@@ -5,6 +5,8 @@ import type { ServerProvider } from '../core/provider.js';
 import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } from '../core/publishValidation.js';
 import { assertUserId } from '../core/users.js';
 import { loadServerProvider } from './loadProvider.js';
+import type { HistoryPage } from '../core/history.js';
+import type { HistoryBounds } from './history/historyStore.js';
 
 export interface Realtime {
   readonly provider: ProviderName;
@@ -26,6 +28,9 @@ export interface Realtime {
   onUserTerminated?(listener: (userId: string) => void | Promise<void>): () => void;
   /** The provider behind this instance, for the route handlers (channel auth, tokens). */
   getProvider(): Promise<ServerProvider>;
+  /** History channels: set by withHistory (src/server/history), absent on a plain instance. */
+  history?(channel: string, options?: { limit?: number; after?: string | undefined; excludeSocketIds?: readonly string[] | undefined }): Promise<HistoryPage>;
+  historyBounds?(channel: string): HistoryBounds | undefined;
   close(): Promise<void>;
 }
 
