@@ -1,6 +1,7 @@
 import { RealtimeError } from '../core/errors.js';
 import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
 import type { ReconnectOptions } from './backoff.js';
+import type { HistoryFetcher } from './historyRecovery.js';
 
 interface CommonClientOptions {
   /** Where private/presence channels are signed. Default `/api/realtime/auth`. */
@@ -49,6 +50,14 @@ interface CommonClientOptions {
    * limits and rotation. Default true; `false` when your handlers do not use connection control.
    */
   connectionChannel?: boolean;
+  /**
+   * Where a client recovers what it missed on history channels (GET; see docs/delivery.md).
+   * Default `/api/realtime/history`; `false` turns recovery requests off (events on history
+   * channels are still unwrapped, ordered and de-duplicated).
+   */
+  historyEndpoint?: string | false;
+  /** Replaces the request to `historyEndpoint` (tests, custom backends). */
+  fetchHistory?: HistoryFetcher;
   /** Replaces the provider's transport (custom providers, instrumented tests). */
   createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }

@@ -16,7 +16,9 @@ import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type Reau
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
 import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError } from './credentials.js';
+import { createHistoryRecovery, httpHistoryFetcher, type DeliveredEvent, type HistoryGap } from './historyRecovery.js';
 import { loadClientTransport } from './loadTransport.js';
+import { requestAppEndpoint } from './authRequests.js';
 import { clientOptionsFromEnv, type ClientOptions } from './options.js';
 
 /**
@@ -30,6 +32,9 @@ export interface EventMeta {
   event: string;
   /** Sender of a client event on a presence channel, when the provider says. */
   userId?: string | undefined;
+  /** History channels: the event's id (unique per publish) and the cursor after it. */
+  id?: string | undefined;
+  cursor?: string | undefined;
 }
 export type EventHandler<T = unknown> = (data: T, meta: EventMeta) => void;
 /** Receives every event of a channel (useChannel). */
@@ -59,6 +64,10 @@ export interface RealtimeClientEvents {
   /** A channel's subscription was confirmed (again after every reconnect). */
   subscribed: { channel: string };
   subscription_error: { channel: string; error: Error };
+  /** A history channel lost events history no longer holds (trimmed): refetch the page's data. */
+  history_gap: HistoryGap;
+  /** Recovering a history channel failed (retried with backoff unless refused). */
+  history_error: { channel: string; error: Error };
 }
 
 export { SOCKET_ID_HEADER };
@@ -87,6 +96,13 @@ export interface RealtimeClient {
   whenSubscribed(channel: string): Promise<void>;
   /** Undefined when nothing listens on the channel. */
   subscriptionStatus(channel: string): SubscriptionStatus | undefined;
+  /**
+   * History channels: deliver every event after `cursor` (from `history()` in a server
+   * component) once the channel is subscribed, then the live ones, each exactly once.
+   */
+  resumeFrom(channel: string, cursor: string): void;
+  /** The position of the last event delivered on a history channel. */
+  cursor(channel: string): string | undefined;
   /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
   whisper(channel: string, event: string, data: unknown): void;
   members(channel: string): PresenceMember[];
@@ -538,15 +554,42 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     for (const listener of [...entry.presence]) safely(() => listener(change));
   };
 
+  const deliver = (channel: string, incoming: DeliveredEvent) => {
+    const entry = channels.get(channel);
+    if (!entry) return;
+    const meta: EventMeta = { channel, event: incoming.event, userId: incoming.userId };
+    if (incoming.id !== undefined) {
+      meta.id = incoming.id;
+      meta.cursor = incoming.cursor;
+    }
+    // Copies: a handler that unsubscribes while we iterate must not skip its neighbours.
+    for (const handler of [...(entry.handlers.get(incoming.event) ?? [])]) safely(() => handler(incoming.data, meta));
+    for (const handler of [...entry.allHandlers]) safely(() => handler(incoming.event, incoming.data, meta));
+  };
+
+  const historyEndpoint = options.historyEndpoint ?? '/api/realtime/history';
+  const recovery = createHistoryRecovery({
+    fetchHistory:
+      options.fetchHistory ??
+      (historyEndpoint === false
+        ? undefined
+        : httpHistoryFetcher(historyEndpoint, (url, init) =>
+            withToken((token) =>
+              requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
+            ),
+          )),
+    deliver,
+    onGap: (gap) => emit('history_gap', gap),
+    onError: (channel, error) => emit('history_error', { channel, error }),
+    socketId: () => (phase === 'connected' ? transport?.socketId : undefined),
+  });
+
   const attach = (target: ClientTransport, entry: ChannelEntry) => {
     const current = () => channels.get(entry.name) === entry;
     target.subscribe(entry.name, {
       onEvent: (incoming: IncomingEvent) => {
-        if (!current()) return;
-        const meta: EventMeta = { channel: entry.name, event: incoming.event, userId: incoming.userId };
-        // Copies: a handler that unsubscribes while we iterate must not skip its neighbours.
-        for (const handler of [...(entry.handlers.get(incoming.event) ?? [])]) safely(() => handler(incoming.data, meta));
-        for (const handler of [...entry.allHandlers]) safely(() => handler(incoming.event, incoming.data, meta));
+        // History channels: ordered, de-duplicated, recovered (historyRecovery.ts), then deliver().
+        if (current()) recovery.receive(entry.name, incoming);
       },
       onSubscribed: () => {
         if (!current()) return;
@@ -556,6 +599,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
         settle(entry);
         emit('subscribed', { channel: entry.name });
         notifyPresence(entry, 'subscribed');
+        recovery.subscribed(entry.name);
       },
       onError: (error) => {
         if (!current()) return;
@@ -611,6 +655,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       entry.leaveTimer = undefined;
       if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry) return;
       channels.delete(entry.name);
+      recovery.forget(entry.name);
       clearTimeout(entry.retryTimer);
       transport?.unsubscribe(entry.name);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(new RealtimeError('closed', `unsubscribed from ${entry.name}`));
@@ -764,6 +809,12 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     },
     subscriptionStatus(channel) {
       return channels.get(channel)?.status;
+    },
+    resumeFrom(channel, cursor) {
+      recovery.resumeFrom(channel, cursor);
+    },
+    cursor(channel) {
+      return recovery.cursor(channel);
     },
     whisper(channel, event, data) {
       if (channelKind(channel) === 'public') {

@@ -12,8 +12,11 @@ import { startAblyStandIn } from '../support/ably/standIn.js';
  */
 export interface ContractEnvironment {
   realtime: Realtime;
-  /** A client signed in as `user` (defaults to a fresh user id), authorised by the server's provider. */
-  createClient(user?: PresenceMember): RealtimeClient;
+  /**
+   * A client signed in as `user` (defaults to a fresh user id), authorised by the server's
+   * provider; `extra` adds client options (e.g. the history endpoint of the history suite).
+   */
+  createClient(user?: PresenceMember, extra?: ExtraClientOptions): RealtimeClient;
   /**
    * A client whose credentials were signed with the wrong secret (a forged channel signature on
    * the Pusher protocol, a forged token on Ably): the provider must refuse it.
@@ -33,8 +36,9 @@ let userCounter = 0;
 
 /** Clients authorise through the server's provider directly: the same signatures the route handlers return. */
 export function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => RealtimeClient) {
-  return (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
+  return (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }, extra: ExtraClientOptions = {}) =>
     make({
+      ...extra,
       signIn: true,
       authorizeChannel: async ({ socketId, channel }) => {
         const provider = await realtime.getProvider();
@@ -44,7 +48,9 @@ export function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => R
     });
 }
 
-export type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'>;
+export type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'> & ExtraClientOptions;
+/** Client options a suite may add to every provider's client. */
+export type ExtraClientOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'fetch' | 'headers' | 'historyEndpoint' | 'fetchHistory'>;
 
 /** A "server" that signs with the wrong secret: the right app key, a signature of zeros. */
 export function forgedPusherSignature(appKey: string): NonNullable<AuthOptions['authorizeChannel']> {
@@ -130,16 +136,16 @@ export type CredentialsSource = NonNullable<Parameters<typeof createRealtimeClie
 export function ablyClientFactories(
   realtime: Realtime,
   apiKey: string,
-  make: (getCredentials: CredentialsSource) => RealtimeClient,
+  make: (getCredentials: CredentialsSource, extra?: ExtraClientOptions) => RealtimeClient,
   userIdPrefix: string,
 ): Pick<ContractEnvironment, 'createClient' | 'createForgedClient'> {
   return {
-    createClient: (user: PresenceMember = { id: `${userIdPrefix}-${++userCounter}`, info: { name: `User ${userCounter}` } }) =>
+    createClient: (user: PresenceMember = { id: `${userIdPrefix}-${++userCounter}`, info: { name: `User ${userCounter}` } }, extra: ExtraClientOptions = {}) =>
       make(async ({ channels }) => {
         const provider = await realtime.getProvider();
         const grants = channels.map((channel) => ({ channel, member: channel.startsWith('presence-') ? user : undefined }));
         return provider.issueClientToken!({ userId: user.id, grants, ttlSeconds: 600 });
-      }),
+      }, extra),
     createForgedClient: () =>
       make(({ channels }) =>
         createAblyJwt(
@@ -164,8 +170,8 @@ function ablyFixture(wire: 'msgpack' | 'json'): ContractFixture {
       const standIn = await startAblyStandIn({ keys: [apiKey] });
       const realtime = createRealtime({ provider: 'ably', apiKeys: [apiKey], endpoint: 'localhost', port: standIn.port, tls: false });
       const clients: RealtimeClient[] = [];
-      const make = (getCredentials: CredentialsSource) => {
-        const client = createRealtimeClient({ provider: 'ably', ...standIn.clientOptions, useBinaryProtocol: wire === 'msgpack', getCredentials });
+      const make = (getCredentials: CredentialsSource, extra: ExtraClientOptions = {}) => {
+        const client = createRealtimeClient({ provider: 'ably', ...standIn.clientOptions, useBinaryProtocol: wire === 'msgpack', getCredentials, ...extra });
         clients.push(client);
         return client;
       };
