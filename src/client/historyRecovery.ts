@@ -80,6 +80,7 @@ interface ChannelState {
   retryTimer?: ReturnType<typeof setTimeout> | undefined;
   failures: number;
   subscribedBefore: boolean;
+  headRequested: boolean;
 }
 
 const PAGE_SIZE = 1000;
@@ -92,6 +93,8 @@ function isInternalChannel(channel: string): boolean {
 }
 
 export interface HistoryRecovery {
+  /** A channel is wanted (before its subscription starts). */
+  track(channel: string): void;
   receive(channel: string, incoming: IncomingEvent): void;
   subscribed(channel: string): void;
   /** Start at a cursor (from a server render): the next subscription delivers everything after it. */
@@ -109,7 +112,7 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
   const stateOf = (channel: string): ChannelState => {
     let state = states.get(channel);
     if (!state) {
-      state = { seq: undefined, tentative: false, kind: 'unknown', ids: new Set(), buffered: new Map(), recovering: false, again: false, failures: 0, subscribedBefore: false };
+      state = { seq: undefined, tentative: false, kind: 'unknown', ids: new Set(), buffered: new Map(), recovering: false, again: false, failures: 0, subscribedBefore: false, headRequested: false };
       states.set(channel, state);
     }
     return state;
@@ -218,10 +221,16 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
     }
   };
 
-  /** First subscription of a channel the client knows nothing about: learn its head. */
+  /**
+   * A channel the client knows nothing about: learn its head, so that a reconnect before its
+   * first event still knows where to recover from. Asked when the channel is first wanted, so
+   * the answer is (nearly always) older than the subscription; an answer that comes after events
+   * were stored is `tentative` (see ChannelState).
+   */
   const learnHead = async (channel: string, state: ChannelState) => {
     const fetchHistory = options.fetchHistory;
-    if (!fetchHistory || isInternalChannel(channel)) return;
+    if (!fetchHistory || isInternalChannel(channel) || state.headRequested || state.seq !== undefined) return;
+    state.headRequested = true;
     try {
       const page = await fetchHistory({ channel, after: undefined, limit: 0, socketIds: [] });
       if (states.get(channel) !== state) return;
@@ -242,6 +251,10 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
   };
 
   return {
+    track(channel) {
+      const state = stateOf(channel);
+      if (state.kind === 'unknown') void learnHead(channel, state);
+    },
     receive(channel, incoming) {
       const unwrapped = unwrapHistoryEvent(incoming.data);
       if (!unwrapped) {
@@ -253,10 +266,12 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
       const { id, seq } = unwrapped.meta;
       const event: IncomingEvent = { ...incoming, data: unwrapped.data };
       if (state.ids.has(id) || (state.seq !== undefined && !state.tentative && seq <= state.seq)) return;
-      if ((state.seq === undefined || state.tentative) && !state.recovering) {
+      if (!state.recovering && (state.seq === undefined || (state.tentative && seq <= state.seq + 1))) {
         handOn(channel, state, seq, id, event);
         return;
       }
+      // Beyond a learnt head: the events in between are owed too (recovered if they do not come).
+      state.tentative = false;
       if (!state.recovering && seq === state.seq! + 1 && state.buffered.size === 0) {
         handOn(channel, state, seq, id, event);
         return;
@@ -270,7 +285,9 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
       const first = !state.subscribedBefore;
       state.subscribedBefore = true;
       if (state.kind === 'plain') return;
-      if (state.seq !== undefined) void recover(channel, state);
+      // The first confirmation of a channel whose head was learnt (not handed over): nothing to
+      // recover yet. Any later one, or a cursor from a server render: catch up.
+      if (state.seq !== undefined && !(first && state.tentative)) void recover(channel, state);
       else if (first) void learnHead(channel, state);
     },
     resumeFrom(channel, cursor) {

@@ -641,6 +641,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     }
     entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [], failedAttempts: 0 };
     channels.set(channel, entry);
+    recovery.track(channel);
     if (transport) attach(transport, entry);
     return entry;
   };

@@ -9,6 +9,9 @@ import type {
   SubscriptionStatus,
 } from '../realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
+import { useHistoryOptions, type HistoryHookOptions } from './historyOptions.js';
+
+export type { HistoryHookOptions };
 
 /**
  * A ref that always holds the latest value: subscriptions call through it, so a new handler on
@@ -28,9 +31,15 @@ function useLatest<T>(value: T): { readonly current: T } {
  * the same channel share one subscription (reference counted by the client); a falsy `channel`
  * subscribes to nothing (e.g. while an id is still loading).
  */
-export function useEvent<T = unknown>(channel: string | null | undefined, event: string, handler: EventHandler<T>): void {
+export function useEvent<T = unknown>(
+  channel: string | null | undefined,
+  event: string,
+  handler: EventHandler<T>,
+  history?: HistoryHookOptions,
+): void {
   const client = useRealtimeClient();
   const latest = useLatest(handler);
+  useHistoryOptions(client, channel, history);
   useEffect(() => {
     if (!channel) return;
     return client.subscribe<T>(channel, event, (data, meta) => latest.current(data, meta));
@@ -77,9 +86,10 @@ function useChannelStatus(client: RealtimeClient, channel: string | null | undef
  * Subscribes to a channel while mounted: its status, a `whisper` for client events, and
  * optionally every event on it.
  */
-export function useChannel(channel: string | null | undefined, onEvent?: ChannelEventHandler): ChannelHandle {
+export function useChannel(channel: string | null | undefined, onEvent?: ChannelEventHandler, history?: HistoryHookOptions): ChannelHandle {
   const client = useRealtimeClient();
   const latest = useLatest(onEvent);
+  useHistoryOptions(client, channel, history);
   useEffect(() => {
     if (!channel) return;
     return client.subscribeAll(channel, (event, data, meta) => latest.current?.(event, data, meta));

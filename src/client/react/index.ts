@@ -14,7 +14,9 @@ export {
   type ChannelStatus,
   type PresenceHandle,
   type PresenceCallbacks,
+  type HistoryHookOptions,
 } from './hooks.js';
+export type { HistoryGap } from '../historyRecovery.js';
 export type {
   RealtimeClient,
   ConnectionState,
