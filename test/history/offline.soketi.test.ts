@@ -5,6 +5,11 @@ import { createRealtimeFetchHandler } from '../../src/next/fetchHandler.js';
 import { createMemoryHistoryStore, createRealtime, withHistory } from '../../src/server/index.js';
 import { startSoketi } from '../../scripts/soketiProcess.mjs';
 import { eventually } from '../support/events.js';
+import PusherModule from 'pusher-js';
+import type * as PusherCore from 'pusher-js/types/src/core/pusher.js';
+
+type RawPusher = PusherCore.default;
+const Pusher = ((PusherModule as { default?: unknown }).default ?? PusherModule) as unknown as new (key: string, options: object) => RawPusher;
 
 /**
  * The reviewer's check of issue 12: a library client offline for 20 s while 200 events are
@@ -66,3 +71,28 @@ it('offline for 20 s while 200 events are published: all 200 in order once each;
   expect(boundedReceived).toEqual(Array.from({ length: 50 }, (_, index) => index + 151));
   expect(gaps).toEqual([{ channel: ticker, after: '0', missed: 150, cursor: '200' }]);
 }, 60_000);
+
+it('what raw pusher-js sees: the exact value on a plain channel, { "realtime:meta", data } on a history channel', async () => {
+  const soketi = await startSoketi({ quiet: true });
+  cleanup.push(() => soketi.stop());
+  const realtime = withHistory(
+    createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port }),
+    { channels: { 'room.{id}': true }, store: createMemoryHistoryStore() },
+  );
+  cleanup.push(() => realtime.close());
+  const raw = new Pusher(soketi.key, { wsHost: soketi.host, wsPort: soketi.port, forceTLS: false, enabledTransports: ['ws'], cluster: 'mt1' });
+  cleanup.push(() => raw.disconnect());
+  const seen: Array<[string, unknown]> = [];
+  for (const name of ['plain.raw', 'room.raw']) {
+    const channel = raw.subscribe(name);
+    channel.bind('n', (data: unknown) => seen.push([name, data]));
+    await new Promise<void>((resolve) => channel.bind('pusher:subscription_succeeded', () => resolve()));
+  }
+  await realtime.publish('plain.raw', 'n', { text: 'hi' });
+  await realtime.publish('room.raw', 'n', { text: 'hi' }, { id: 'evt-1' });
+  await eventually(() => expect(seen).toHaveLength(2));
+  expect(seen).toEqual([
+    ['plain.raw', { text: 'hi' }],
+    ['room.raw', { 'realtime:meta': { id: 'evt-1', seq: 1 }, data: { text: 'hi' } }],
+  ]);
+});
