@@ -11,12 +11,14 @@ interface Props {
   user: { id: string; name: string };
   roomId: string;
   initialMessages: ChatMessage[];
+  /** Where the server render's history ended (docs/delivery.md). */
+  cursor: string;
 }
 
 const TYPING_SHOWN_MS = 3000;
 const TYPING_SENT_EVERY_MS = 1500;
 
-export function ChatRoom({ user, roomId, initialMessages }: Props) {
+export function ChatRoom({ user, roomId, initialMessages, cursor }: Props) {
   const channel = roomChannel(roomId);
   const client = useRealtimeClient();
   const state = useConnectionState();
@@ -38,11 +40,16 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const addMessage = (message: ChatMessage) =>
     setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
 
-  useEvent<ChatMessage>(channel, 'message', (message) => {
-    addMessage(message);
-    // Whoever just sent a message has stopped typing.
-    setTyping(({ [message.from.id]: _done, ...rest }) => rest);
-  });
+  useEvent<ChatMessage>(
+    channel,
+    'message',
+    (message) => {
+      addMessage(message);
+      // Whoever just sent a message has stopped typing.
+      setTyping(({ [message.from.id]: _done, ...rest }) => rest);
+    },
+    { cursor },
+  );
   useEvent<{ id: string; name: string }>(channel, 'client-typing', (who, meta) => {
     // Client events come from browsers: trust the sender id the provider attests (presence
     // channels carry it), and the name the server put in that member's presence info.

@@ -1,4 +1,4 @@
-import { createConnectionControl, createRealtime, withEvents, type ConnectionControl, type TypedRealtime } from 'next-realtime/server';
+import { createConnectionControl, createRealtime, withEvents, withHistory, type ConnectionControl, type TypedRealtime } from 'next-realtime/server';
 import { events } from './events';
 
 /**
@@ -21,7 +21,10 @@ const globalForRealtime = globalThis as typeof globalThis & { chatRealtime?: Cha
 function chatRealtime(): ChatRealtime {
   if (!globalForRealtime.chatRealtime) {
     const base = createRealtime();
-    globalForRealtime.chatRealtime = { realtime: withEvents(base, events), control: createConnectionControl({ realtime: base }) };
+    // Rooms are history channels (docs/delivery.md): a page load renders the last messages and a
+    // client that reconnects recovers what it missed. Redis when REDIS_URL is set, else memory.
+    const rooms = withHistory(base, { channels: { 'presence-room.{roomId}': { maxEvents: 50 } } });
+    globalForRealtime.chatRealtime = { realtime: withEvents(rooms, events), control: createConnectionControl({ realtime: base }) };
   }
   return globalForRealtime.chatRealtime;
 }
