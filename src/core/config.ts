@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { readProcessEnv, type Env } from './env.js';
 import { RealtimeError } from './errors.js';
+
+export { readProcessEnv } from './env.js';
 
 /**
  * Server configuration. `createRealtime()` reads it from the environment; `createRealtime(config)`
@@ -79,8 +82,6 @@ export type RealtimeConfig = z.output<typeof realtimeConfigSchema>;
 export type RealtimeConfigInput = z.input<typeof realtimeConfigSchema>;
 
 export const PROVIDER_NAMES = ['soketi', 'pusher', 'ably', 'memory'] as const;
-
-type Env = Record<string, string | undefined>;
 
 /** Maps environment variables to config fields, per provider. The names are the public contract. */
 const ENV_SCHEMAS = {
@@ -209,9 +210,4 @@ function decodedLength(base64: string): number {
   } catch {
     return -1;
   }
-}
-
-/** `process.env` when it exists (not in every runtime), else nothing. */
-export function readProcessEnv(): Env {
-  return typeof process !== 'undefined' && process.env ? process.env : {};
 }

@@ -1,5 +1,6 @@
 import { RealtimeError } from './errors.js';
 import { hmacSha256Hex, timingSafeEqual } from './crypto.js';
+import { readProcessEnv, type Env } from './env.js';
 
 /**
  * An ordered list of secrets with ids. The first one signs; every one verifies. Rotation is:
@@ -36,19 +37,52 @@ export function createKeyring(entries: readonly KeyringEntry[]): Keyring {
 }
 
 /**
- * Parses `kid:secret,kid:secret` (REALTIME_TOKEN_SECRETS). The secret may itself contain `:`.
- * Errors name the position, never the secret.
+ * `name:secret,name:secret` -> entries, the one parser of that form (token secrets, webhook
+ * secrets). The secret may itself contain `:`. Errors name the position, never the secret.
  */
-export function parseKeyring(text: string, variable = 'REALTIME_TOKEN_SECRETS'): Keyring {
+function parseKeyPairs(text: string, variable: string, form: string): KeyringEntry[] {
   const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
-  const entries = parts.map((part, index) => {
+  return parts.map((part, index) => {
     const colon = part.indexOf(':');
     if (colon <= 0 || colon === part.length - 1) {
-      throw new RealtimeError('invalid_config', `${variable}: entry ${index + 1} must look like "kid:secret"`);
+      throw new RealtimeError('invalid_config', `${variable}: entry ${index + 1} must look like "${form}"`);
     }
     return { kid: part.slice(0, colon), secret: part.slice(colon + 1) };
   });
-  return createKeyring(entries);
+}
+
+/** Parses `kid:secret,kid:secret` (REALTIME_TOKEN_SECRETS): the first signs, every one verifies. */
+export function parseKeyring(text: string, variable = TOKEN_SECRETS_VARIABLE): Keyring {
+  return createKeyring(parseKeyPairs(text, variable, 'kid:secret'));
+}
+
+/**
+ * `key:secret,key:secret` -> webhook keys. Unlike a token keyring the same key may appear twice
+ * (old and new secret of one app key during a migration).
+ */
+export function parseWebhookKeys(text: string, variable: string): KeyringEntry[] {
+  return parseKeyPairs(text, variable, 'key:secret');
+}
+
+/** The variable that holds the library's own token keys, read in this one place. */
+export const TOKEN_SECRETS_VARIABLE = 'REALTIME_TOKEN_SECRETS';
+/** Extra webhook keys (e.g. the old secret during a migration), read in this one place. */
+export const WEBHOOK_SECRETS_VARIABLE = 'REALTIME_WEBHOOK_SECRETS';
+
+/**
+ * The token keyring from an option (a Keyring or its text) or, without one, from
+ * REALTIME_TOKEN_SECRETS. Undefined when neither is set.
+ */
+export function resolveTokenKeyring(option: Keyring | string | undefined, env: Env = readProcessEnv()): Keyring | undefined {
+  if (option !== undefined && typeof option !== 'string') return option;
+  const text = option ?? env[TOKEN_SECRETS_VARIABLE];
+  if (text === undefined || text.trim() === '') return undefined;
+  return parseKeyring(text, option === undefined ? TOKEN_SECRETS_VARIABLE : 'tokenSecrets');
+}
+
+/** REALTIME_WEBHOOK_SECRETS as webhook keys; none when it is not set. */
+export function webhookKeysFromEnv(env: Env = readProcessEnv()): KeyringEntry[] {
+  return parseWebhookKeys(env[WEBHOOK_SECRETS_VARIABLE] ?? '', WEBHOOK_SECRETS_VARIABLE);
 }
 
 /**

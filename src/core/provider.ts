@@ -1,12 +1,12 @@
 import type { ProviderName } from './errors.js';
 import type { ProviderLimits } from './limits.js';
 import type { ConnectionClosed } from './systemEvents.js';
-import type { Keyring } from './keyring.js';
 
 /**
- * The two interfaces every provider implements: one for servers (publish, terminate) and one for
- * browsers (subscribe). `src/server` and `src/client` talk only to these; each provider's SDK is
- * imported only inside its own folder under `src/providers/`.
+ * The two SDK interfaces every provider implements: its delivery part for servers (publish,
+ * terminate, presence queries) and its transport for browsers (subscribe). Signing, token issuing
+ * and webhooks are the provider's SDK-free auth part (core/providerParts.ts). `src/server` and
+ * `src/client` talk only to these; each provider's SDK is imported only inside its own folder.
  */
 
 /** One event, validated and encoded once by the caller before any provider sees it. */
@@ -53,6 +53,7 @@ export interface ClientToken {
   kid?: string | undefined;
 }
 
+/** A provider's delivery part: loaded lazily (registry/delivery.ts), the only part that needs its SDK. */
 export interface ServerProvider {
   readonly name: ProviderName;
   readonly limits: ProviderLimits;
@@ -71,21 +72,6 @@ export interface ServerProvider {
    * records (src/server/connections). Absent where the provider cannot list members.
    */
   presenceMemberIds?(channel: string): Promise<string[]>;
-  /**
-   * Token-based providers whose tokens are signed with the provider's own keys (Ably): sign
-   * client tokens with `keyring.current` from now on, so a secret rotation (src/server/rotation)
-   * decides which key signs on every instance. Revocation still goes through every configured key.
-   */
-  useSigningKeyring?(keyring: Keyring): void;
-  /** Pusher-protocol signing for `/auth`; absent on providers that use tokens (Ably). */
-  authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
-  authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
-  /**
-   * Token-based providers (Ably): a short-lived provider token for `userId` that grants exactly
-   * `grants` (nothing else, no wildcard wider than a grant). Absent on Pusher-protocol providers,
-   * whose clients use the library's own JWT (see src/core/keyring.ts) for the auth endpoints.
-   */
-  issueClientToken?(request: { userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }): Promise<ClientToken>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

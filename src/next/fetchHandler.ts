@@ -1,29 +1,21 @@
-import { decodeProtectedHeader } from 'jose';
 import { assertChannelName, channelKind } from '../core/channels.js';
+import type { RealtimeConfig } from '../core/config.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
-import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
-import { parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
-import type { ChannelAuthorization, ChannelGrant, PresenceMember, ServerProvider, UserAuthentication } from '../core/provider.js';
+import { BEARER_PATTERN } from '../core/jwt.js';
+import { parseWebhookKeys, resolveTokenKeyring, webhookKeysFromEnv, type KeyringEntry } from '../core/keyring.js';
+import type { ChannelGrant, PresenceMember } from '../core/provider.js';
+import type { ProviderAuth, ProviderParts, SignatureAuth } from '../core/providerParts.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
+import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
 import { SYSTEM_CHANNEL, type TokenResponse } from '../core/systemEvents.js';
 import { assertUserId } from '../core/users.js';
-import {
-  authenticateUser as signUserAuthentication,
-  authorizeChannel as signChannelAuthorization,
-  type PusherCredentials,
-} from '../providers/pusher/channelAuthorization.js';
-import type { RealtimeHandlersOptions, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
+import { providerParts } from '../registry/providers.js';
+import type { RealtimeHandlersOptions, RealtimeUser } from './options.js';
 import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } from './rateLimit.js';
 import { createHistoryEndpoint } from './historyEndpoint.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
-import {
-  normaliseAblyWebhook,
-  normalisePusherWebhook,
-  parseWebhookKeys,
-  verifyWebhookSignature,
-  webhookSchemeFor,
-} from './webhooks.js';
+import { verifyWebhookSignature } from './webhooks.js';
 
 /**
  * The provider-agnostic core of the route handlers: one function from a Web `Request` to a Web
@@ -44,7 +36,6 @@ export type RealtimeEndpoint = keyof typeof REALTIME_ENDPOINTS;
 
 const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 const MAX_TOKEN_CHANNELS = 100;
-const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 
 /** An exception thrown by one of the app's callbacks (not a RealtimeError): a server fault. */
 class CallbackFault extends Error {
@@ -65,59 +56,34 @@ async function callApp<T>(callback: string, run: () => T | Promise<T>): Promise<
   }
 }
 
-/** A server-side variable, on runtimes with or without `process` (config.ts would pull in zod). */
-function readEnv(name: string): string | undefined {
-  return typeof process !== 'undefined' && process.env ? process.env[name] : undefined;
-}
-
-function resolveTokenKeyring(option: Keyring | string | undefined): Keyring | undefined {
-  if (option !== undefined && typeof option !== 'string') return option;
-  const text = option ?? readEnv('REALTIME_TOKEN_SECRETS');
-  if (text === undefined || text.trim() === '') return undefined;
-  return parseKeyring(text, option === undefined ? 'REALTIME_TOKEN_SECRETS' : 'tokenSecrets');
-}
-
-/** The provider's own credentials sign its webhooks: app key + secret, or every Ably API key. */
-function defaultWebhookKeys(realtime: RealtimeLike): KeyringEntry[] {
-  const config = realtime.config;
-  if (!config) return [];
-  switch (config.provider) {
-    case 'soketi':
-    case 'pusher':
-      return [{ kid: config.key, secret: config.secret }];
-    case 'ably':
-      return parseWebhookKeys(config.apiKeys.join(','), 'ABLY_API_KEY');
-    case 'memory':
-      return [];
+/**
+ * A value from the environment or the provider's config: computed now and kept, or, when that
+ * fails (a missing or malformed variable), computed again on each request until it succeeds. So a
+ * misconfiguration is an invalid_config answer naming the variable, never an exception at import
+ * time (`next build` collects page data without provider secrets).
+ */
+function fromEnvironment<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  const get = () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+  try {
+    get();
+  } catch {
+    // Reported by the first request that needs it.
   }
+  return get;
 }
 
 function resolveRateLimiter(option: RateLimiter | TokenBucketOptions | false | undefined): RateLimiter | undefined {
   if (option === false) return undefined;
   if (option && 'consume' in option && typeof option.consume === 'function') return option;
   return createTokenBucketLimiter((option ?? {}) as TokenBucketOptions);
-}
-
-/** Explicit keys first, then REALTIME_WEBHOOK_SECRETS, then the provider's own credentials. */
-function resolveWebhookKeys(webhook: WebhookOptions, realtime: RealtimeLike): KeyringEntry[] {
-  const explicit =
-    webhook.secrets === undefined
-      ? []
-      : typeof webhook.secrets === 'string'
-        ? parseWebhookKeys(webhook.secrets, 'webhook.secrets')
-        : [...webhook.secrets];
-  const keys = [
-    ...explicit,
-    ...parseWebhookKeys(readEnv('REALTIME_WEBHOOK_SECRETS') ?? '', 'REALTIME_WEBHOOK_SECRETS'),
-    ...defaultWebhookKeys(realtime),
-  ];
-  if (keys.length === 0) {
-    throw new RealtimeError(
-      'invalid_config',
-      'createRealtimeHandlers: webhooks are enabled but no key can verify them (set webhook.secrets or REALTIME_WEBHOOK_SECRETS)',
-    );
-  }
-  return keys;
 }
 
 export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: RealtimeHandlersOptions<TUser>): RealtimeFetchHandler {
@@ -134,43 +100,86 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   const log = options.log ?? ((message: string) => console.error(message));
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-  // Parsed once, now: a malformed REALTIME_TOKEN_SECRETS fails at startup, not on a request.
-  const tokenKeyring = resolveTokenKeyring(options.tokenSecrets);
   const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
-  const webhookKeys = options.webhook ? resolveWebhookKeys(options.webhook, realtime) : [];
+  // What the app passes in code is checked now (a programming error); what comes from the
+  // environment and the provider's config on first use (see fromEnvironment).
+  const explicitKeyring = options.tokenSecrets === undefined ? undefined : resolveTokenKeyring(options.tokenSecrets);
+  const tokenKeyring = fromEnvironment(() => explicitKeyring ?? resolveTokenKeyring(undefined));
+  const webhookSecrets = options.webhook?.secrets;
+  const explicitWebhookKeys =
+    webhookSecrets === undefined ? [] : typeof webhookSecrets === 'string' ? parseWebhookKeys(webhookSecrets, 'webhook.secrets') : [...webhookSecrets];
+  const config = fromEnvironment((): RealtimeConfig | undefined => realtime.config);
+  const parts = fromEnvironment((): ProviderParts => {
+    const current = config();
+    if (!current) throw new RealtimeError('invalid_config', 'createRealtimeHandlers: `realtime` has no config; pass the result of createRealtime()');
+    return providerParts(current);
+  });
+  const auth = fromEnvironment((): ProviderAuth => realtime.auth ?? parts().auth);
+  /** Explicit keys first, then REALTIME_WEBHOOK_SECRETS, then the provider's own credentials. */
+  const webhookKeys = fromEnvironment((): KeyringEntry[] => {
+    const keys = [...explicitWebhookKeys, ...webhookKeysFromEnv(), ...parts().defaultWebhookKeys];
+    if (keys.length === 0) {
+      throw new RealtimeError(
+        'invalid_config',
+        'createRealtimeHandlers: webhooks are enabled but no key can verify them (set webhook.secrets or REALTIME_WEBHOOK_SECRETS)',
+      );
+    }
+    return keys;
+  });
 
   interface Identified {
     user: TUser;
     userId: string;
+    /** The key that verified the request's bearer token, if it carried one that verifies. */
+    kid?: string | undefined;
   }
 
-  function identified(user: TUser, source: string): Identified {
+  function identified(user: TUser, source: string, kid?: string): Identified {
     const id = typeof user.id === 'number' ? String(user.id) : user.id;
     try {
       assertUserId(id);
     } catch {
       throw new RealtimeError('invalid_config', `${source} returned a user without a valid id (1-200 printable characters)`);
     }
-    return { user, userId: id };
+    return kid === undefined ? { user, userId: id } : { user, userId: id, kid };
   }
 
-  /** The session user, or (where allowed) the user of a valid bearer token; else 401. */
+  /**
+   * The session user, or (where allowed) the user of a valid bearer token; else 401. The kid that
+   * travels on (to the hooks: connection limits, rotation) is only ever a verified token's.
+   */
   async function currentUser(request: Request, allowBearer: boolean): Promise<Identified> {
-    const user = await callApp('getUser', () => options.getUser(request));
-    if (user) return identified(user, 'getUser');
     const authorization = request.headers.get('authorization');
+    const user = await callApp('getUser', () => options.getUser(request));
+    if (user) return identified(user, 'getUser', allowBearer ? await verifiedKidAlongsideSession(authorization) : undefined);
     if (allowBearer && authorization !== null) {
-      const match = BEARER.exec(authorization);
+      const match = BEARER_PATTERN.exec(authorization);
       if (!match) throw new RealtimeError('invalid_token', 'the Authorization header must be "Bearer <token>"');
-      if (!tokenKeyring) throw new RealtimeError('unauthorized', 'bearer tokens are not enabled on this server');
-      const claims = await verifyRealtimeToken(tokenKeyring, match[1]!);
+      const keyring = tokenKeyring();
+      if (!keyring) throw new RealtimeError('unauthorized', 'bearer tokens are not enabled on this server');
+      const claims = await verifyRealtimeToken(keyring, match[1]!);
       const fromToken = options.userFromToken
         ? await callApp('userFromToken', () => options.userFromToken!(claims))
         : ({ id: claims.sub } as TUser);
       if (!fromToken) throw new RealtimeError('unauthorized', 'the user of this token no longer exists');
-      return identified(fromToken, 'userFromToken');
+      return identified(fromToken, 'userFromToken', claims.kid);
     }
     throw new RealtimeError('unauthorized', 'sign in first: no session and no bearer token');
+  }
+
+  /**
+   * A client with a session sends its token too. The session authenticates; the token only says
+   * which key the client holds (a rotation counts it), and only once it verifies.
+   */
+  async function verifiedKidAlongsideSession(authorization: string | null): Promise<string | undefined> {
+    const token = authorization === null ? undefined : BEARER_PATTERN.exec(authorization)?.[1];
+    const keyring = token === undefined ? undefined : tokenKeyring();
+    if (!token || !keyring) return undefined;
+    try {
+      return (await verifyRealtimeToken(keyring, token)).kid;
+    } catch {
+      return undefined;
+    }
   }
 
   function requireSocketId(value: string | undefined): string {
@@ -188,46 +197,19 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     return value;
   }
 
-  async function provider(): Promise<ServerProvider> {
-    return realtime.getProvider();
-  }
-
-  // Pusher and Soketi signatures need only the app key and secret: they are computed here with
-  // Web Crypto (the same code the provider uses), so signing never loads the provider's SDK
-  // (node:http) and works on fetch-only runtimes. Other providers sign through the provider.
-  const pusherCredentials: PusherCredentials | undefined =
-    realtime.config && (realtime.config.provider === 'soketi' || realtime.config.provider === 'pusher')
-      ? {
-          key: realtime.config.key,
-          secret: realtime.config.secret,
-          encryptionMasterKeyBase64: realtime.config.encryptionMasterKeyBase64,
-        }
-      : undefined;
-
-  interface Signer {
-    name: string;
-    authorizeChannel?(socketId: string, channel: string, member?: PresenceMember): Promise<ChannelAuthorization>;
-    authenticateUser?(socketId: string, user: PresenceMember): Promise<UserAuthentication>;
-  }
-
-  // Pusher-protocol signatures straight from the config (no SDK load); other providers sign themselves.
-  const configSigner: Signer | undefined = pusherCredentials && {
-    name: realtime.provider,
-    authorizeChannel: (socketId, channel, member) => signChannelAuthorization(pusherCredentials, socketId, channel, member),
-    authenticateUser: (socketId, user) => signUserAuthentication(pusherCredentials, socketId, user),
-  };
-
-  async function signer(): Promise<Signer> {
-    return configSigner ?? provider();
+  function signatureAuth(refusal: string): SignatureAuth {
+    const current = auth();
+    if (current.kind !== 'signatures') throw new RealtimeError('not_supported', refusal);
+    return current;
   }
 
   async function channelAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
     const channel = requirePrivateChannel(fields.channel_name);
-    const { user, userId } = await currentUser(request, true);
+    const { user, userId, kid } = await currentUser(request, true);
     const claimed = options.hooks?.onChannelAuthorize
-      ? await callApp('hooks.onChannelAuthorize', () => options.hooks!.onChannelAuthorize!({ user, userId, socketId, channel, request }))
+      ? await callApp('hooks.onChannelAuthorize', () => options.hooks!.onChannelAuthorize!({ user, userId, socketId, channel, request, kid }))
       : undefined;
     const decision = claimed
       ? { allowed: true as const, member: claimed.member }
@@ -238,26 +220,20 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         decision.reason === 'no_matching_pattern' ? `no channel pattern allows ${channel}` : `not allowed to subscribe to ${channel}`,
       );
     }
-    const server = await signer();
-    if (!server.authorizeChannel) {
-      throw new RealtimeError('not_supported', `the ${server.name} provider authorizes channels with tokens: use GET /token`);
-    }
-    return jsonResponse(await server.authorizeChannel(socketId, channel, decision.member));
+    const signer = signatureAuth(`the ${realtime.provider} provider authorizes channels with tokens: use GET /token`);
+    return jsonResponse(await signer.authorizeChannel(socketId, channel, decision.member));
   }
 
   async function userAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
-    const { user, userId } = await currentUser(request, true);
-    const server = await signer();
-    if (!server.authenticateUser) {
-      throw new RealtimeError('not_supported', `the ${server.name} provider has no user sign-in: use GET /token`);
-    }
+    const { user, userId, kid } = await currentUser(request, true);
+    const signer = signatureAuth(`the ${realtime.provider} provider has no user sign-in: use GET /token`);
     if (options.hooks?.onUserAuthenticate) {
-      await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request }));
+      await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request, kid }));
     }
     const info = options.userInfo ? await callApp('userInfo', () => options.userInfo!(user)) : undefined;
-    return jsonResponse(await server.authenticateUser(socketId, info ? { id: userId, info } : { id: userId }));
+    return jsonResponse(await signer.authenticateUser(socketId, info ? { id: userId, info } : { id: userId }));
   }
 
   async function token(request: Request): Promise<Response> {
@@ -280,10 +256,9 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         });
       }
     }
-    // Pusher-protocol providers have no provider tokens: no need to load their SDK to find out.
-    const server = pusherCredentials ? undefined : await provider();
+    const current = auth();
     let issued: { token: string; expiresAt: number; kid: string };
-    if (server?.issueClientToken) {
+    if (current.kind === 'tokens') {
       const grants: ChannelGrant[] = [];
       for (const channel of new Set([...requested, SYSTEM_CHANNEL])) {
         // A channel the hooks own (the user's connection channel, for connection control) is
@@ -308,16 +283,16 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         const decision = await callApp('channel policy', () => channels.authorize(user, channel));
         if (decision.allowed) grants.push(decision.member ? { channel, member: decision.member } : { channel });
       }
-      const clientToken = await server.issueClientToken({ userId, grants, ttlSeconds: tokenTtlSeconds });
-      issued = { token: clientToken.token, expiresAt: clientToken.expiresAt, kid: clientToken.kid ?? headerKid(clientToken.token) };
+      issued = await current.issueClientToken({ userId, grants, ttlSeconds: tokenTtlSeconds });
     } else {
-      if (!tokenKeyring) {
+      const keyring = tokenKeyring();
+      if (!keyring) {
         throw new RealtimeError(
           'invalid_config',
           'REALTIME_TOKEN_SECRETS is not set: set it to "kid:secret" (or pass tokenSecrets to createRealtimeHandlers) to issue tokens',
         );
       }
-      issued = await signRealtimeToken(tokenKeyring, userId, { ttlSeconds: tokenTtlSeconds });
+      issued = await signRealtimeToken(keyring, userId, { ttlSeconds: tokenTtlSeconds });
     }
     if (options.hooks?.onTokenIssued) {
       const context = { user, userId, kid: issued.kid, expiresAt: issued.expiresAt, socketId };
@@ -333,16 +308,16 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new HandlerError(415, 'unsupported_media_type', 'webhooks are application/json');
     const raw = await readBodyText(request, webhookOptions.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
-    const scheme = webhookSchemeFor(realtime.provider);
+    const scheme = parts().webhooks;
     // Nothing in the body is looked at before the signature verifies.
-    const key = await verifyWebhookSignature(scheme, request.headers, raw, webhookKeys);
+    const key = await verifyWebhookSignature(scheme, request.headers, raw, webhookKeys());
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
       throw new RealtimeError('invalid_payload', 'the webhook body is not valid JSON');
     }
-    const events = scheme === 'pusher' ? normalisePusherWebhook(body) : normaliseAblyWebhook(body);
+    const events = scheme.normalise(body);
     await callApp('webhook.onEvents', () => webhookOptions.onEvents(events, { provider: realtime.provider, key, request }));
     return jsonResponse({ received: events.length });
   }
@@ -380,6 +355,10 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       return errorResponse(405, 'method_not_allowed', `${name} accepts ${method} only`, { allow: method });
     }
     try {
+      // A misconfigured provider or token keyring is the answer to every endpoint, before any
+      // input is looked at: the operator sees which variable to fix, whatever the request.
+      auth();
+      tokenKeyring();
       return await handlers[name as RealtimeEndpoint](request);
     } catch (error) {
       if (error instanceof CallbackFault) {
@@ -394,13 +373,4 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
 function lastPathSegment(url: string): string {
   const path = new URL(url).pathname.replace(/\/+$/, '');
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function headerKid(token: string): string {
-  try {
-    const kid = decodeProtectedHeader(token).kid;
-    return typeof kid === 'string' ? kid : '';
-  } catch {
-    return '';
-  }
 }

@@ -7,15 +7,7 @@ export { createRealtimeFetchHandler, REALTIME_ENDPOINTS, type RealtimeFetchHandl
 export type { RealtimeHandlersOptions, RealtimeHooks, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
 export { socketIdFromHeaders, SOCKET_ID_HEADER } from './socketId.js';
 export { createTokenBucketLimiter, type RateLimiter, type RateLimitResult, type TokenBucketOptions } from './rateLimit.js';
-export {
-  verifyWebhookSignature,
-  normalisePusherWebhook,
-  normaliseAblyWebhook,
-  parseWebhookKeys,
-  type RealtimeWebhookEvent,
-  type WebhookContext,
-  type WebhookScheme,
-} from './webhooks.js';
+export { verifyWebhookSignature, type RealtimeWebhookEvent, type WebhookContext, type WebhookScheme } from './webhooks.js';
 export type { HandlerErrorBody, HandlerErrorCode } from './responses.js';
 export {
   signRealtimeToken,
@@ -25,5 +17,5 @@ export {
   type RealtimeTokenClaims,
   type SignedRealtimeToken,
 } from '../core/realtimeToken.js';
-export { createKeyring, parseKeyring, type Keyring, type KeyringEntry } from '../core/keyring.js';
+export { createKeyring, parseKeyring, parseWebhookKeys, type Keyring, type KeyringEntry } from '../core/keyring.js';
 export type { TokenResponse } from '../core/systemEvents.js';

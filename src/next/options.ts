@@ -4,6 +4,7 @@ import type { RealtimeConfig } from '../core/config.js';
 import type { ProviderName } from '../core/errors.js';
 import type { Keyring, KeyringEntry } from '../core/keyring.js';
 import type { PresenceMember, ServerProvider } from '../core/provider.js';
+import type { ProviderAuth } from '../core/providerParts.js';
 import type { RealtimeTokenClaims } from '../core/realtimeToken.js';
 import type { RateLimiter, TokenBucketOptions } from './rateLimit.js';
 import type { RealtimeWebhookEvent, WebhookContext } from './webhooks.js';
@@ -14,6 +15,8 @@ type MaybePromise<T> = T | Promise<T>;
 export interface RealtimeLike {
   readonly provider: ProviderName;
   readonly config?: RealtimeConfig;
+  /** The provider's auth part; default: the one the config chooses (`createRealtime()` has it). */
+  readonly auth?: ProviderAuth;
   getProvider(): Promise<ServerProvider>;
   /** History channels (withHistory): GET /history reads through these. */
   history?(channel: string, options?: { limit?: number | undefined; after?: string | undefined; excludeSocketIds?: readonly string[] | undefined }): Promise<HistoryPage>;
@@ -31,8 +34,11 @@ export interface RealtimeUser {
  * example code 'too_many_connections' -> 429), and nothing is signed or issued.
  */
 export interface RealtimeHooks<TUser> {
-  /** Before a `pusher:signin` signature is issued (POST /user-auth). */
-  onUserAuthenticate?(context: { user: TUser; userId: string; socketId: string; request: Request }): Promise<void>;
+  /**
+   * Before a `pusher:signin` signature is issued (POST /user-auth). `kid` is the key that verified
+   * the request's bearer token, when it carried one that verifies (never an unverified header).
+   */
+  onUserAuthenticate?(context: { user: TUser; userId: string; socketId: string; request: Request; kid?: string | undefined }): Promise<void>;
   /**
    * After a token was created, before it is returned (GET /token). `kid` is the key that signed
    * it (REALTIME_TOKEN_SECRETS kid, or the Ably key name). Throwing withholds the token.
@@ -47,7 +53,15 @@ export interface RealtimeHooks<TUser> {
    * (`socketId` is '' when the request has none): a claimed channel is granted with the user as
    * member (Ably's presence identity is the clientId); a `forbidden` refusal leaves it out.
    */
-  onChannelAuthorize?(context: { user: TUser; userId: string; socketId: string; channel: string; request: Request }): Promise<{ member?: PresenceMember | undefined } | undefined>;
+  onChannelAuthorize?(context: {
+    user: TUser;
+    userId: string;
+    socketId: string;
+    channel: string;
+    request: Request;
+    /** As in onUserAuthenticate: a verified bearer token's key, if any. */
+    kid?: string | undefined;
+  }): Promise<{ member?: PresenceMember | undefined } | undefined>;
 }
 
 export interface WebhookOptions {

@@ -1,45 +1,25 @@
-import { hmacSha256, hmacSha256Hex, timingSafeEqual, toBase64 } from '../core/crypto.js';
+import { timingSafeEqual } from '../core/crypto.js';
 import { RealtimeError, type ProviderName } from '../core/errors.js';
 import type { KeyringEntry } from '../core/keyring.js';
+import type { WebhookScheme } from '../core/providerParts.js';
 
 /**
- * Provider webhooks, verified and normalised into one event shape.
- *
- * - Pusher and Soketi: `X-Pusher-Key` names the app key, `X-Pusher-Signature` is the hex
- *   HMAC-SHA256 of the raw body with that key's secret.
- * - Ably (enveloped webhooks): `X-Ably-Key` names the API key (`appId.keyId`), `X-Ably-Signature`
- *   is the base64 HMAC-SHA256 of the raw body with that key's secret.
+ * The provider-agnostic half of POST /webhook: find the key the request names, check its
+ * signature against every matching secret, in constant time. What the headers are called, how a
+ * signature is computed and what the body means is each provider's webhook scheme (its auth
+ * part, reached through the realtime config).
  *
  * Webhook keys form a list of `{ kid: key, secret }`; the same key may appear with several
  * secrets while a secret is being replaced, and every matching entry is tried.
  */
-export type WebhookScheme = 'pusher' | 'ably';
-
-export type RealtimeWebhookEvent =
-  | { type: 'channel_occupied'; channel: string; time: number }
-  | { type: 'channel_vacated'; channel: string; time: number }
-  | { type: 'member_added'; channel: string; userId: string; time: number }
-  | { type: 'member_removed'; channel: string; userId: string; time: number }
-  | {
-      type: 'client_event';
-      channel: string;
-      event: string;
-      /** Parsed JSON when the provider sent JSON text, the raw value otherwise. */
-      data: unknown;
-      userId?: string | undefined;
-      socketId?: string | undefined;
-      time: number;
-    };
+export type { RealtimeWebhookEvent } from '../core/webhookEvents.js';
+export type { WebhookScheme } from '../core/providerParts.js';
 
 export interface WebhookContext {
   provider: ProviderName;
   /** The key (`X-Pusher-Key` / `X-Ably-Key`) whose secret verified the request. */
   key: string;
   request: Request;
-}
-
-export function webhookSchemeFor(provider: ProviderName): WebhookScheme {
-  return provider === 'ably' ? 'ably' : 'pusher';
 }
 
 /** Checks the signature of a raw body; throws RealtimeError('unauthorized') on any mismatch. */
@@ -49,148 +29,17 @@ export async function verifyWebhookSignature(
   rawBody: string,
   keys: readonly KeyringEntry[],
 ): Promise<string> {
-  const keyHeader = scheme === 'pusher' ? 'x-pusher-key' : 'x-ably-key';
-  const signatureHeader = scheme === 'pusher' ? 'x-pusher-signature' : 'x-ably-signature';
-  const key = headers.get(keyHeader);
-  const signature = headers.get(signatureHeader);
+  const key = headers.get(scheme.keyHeader);
+  const signature = headers.get(scheme.signatureHeader);
   if (!key || !signature) {
-    throw new RealtimeError('unauthorized', `a webhook needs the ${keyHeader} and ${signatureHeader} headers`);
+    throw new RealtimeError('unauthorized', `a webhook needs the ${scheme.keyHeader} and ${scheme.signatureHeader} headers`);
   }
   let verified = false;
   // Every candidate is computed and compared, so the time taken does not say which one matched.
   for (const entry of keys) {
     if (!timingSafeEqual(entry.kid, key)) continue;
-    const expected =
-      scheme === 'pusher' ? await hmacSha256Hex(entry.secret, rawBody) : toBase64(await hmacSha256(entry.secret, rawBody));
-    const candidate = scheme === 'pusher' ? signature.toLowerCase() : signature;
-    if (timingSafeEqual(expected, candidate)) verified = true;
+    if (await scheme.signatureMatches(entry.secret, rawBody, signature)) verified = true;
   }
   if (!verified) throw new RealtimeError('unauthorized', 'the webhook signature does not verify');
   return key;
-}
-
-function parseMaybeJson(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-const invalid = (message: string) => new RealtimeError('invalid_payload', `webhook body: ${message}`);
-
-/** Pusher webhook body: `{ time_ms, events: [{ name, channel, user_id?, event?, data?, socket_id? }] }`. */
-export function normalisePusherWebhook(body: unknown): RealtimeWebhookEvent[] {
-  const root = body as { time_ms?: unknown; events?: unknown };
-  if (!root || typeof root !== 'object' || !Array.isArray(root.events)) throw invalid('expected { time_ms, events: [...] }');
-  const time = typeof root.time_ms === 'number' ? root.time_ms : Date.now();
-  const out: RealtimeWebhookEvent[] = [];
-  for (const raw of root.events as unknown[]) {
-    const event = raw as Record<string, unknown>;
-    if (!event || typeof event !== 'object' || !isString(event.channel)) throw invalid('every event needs a channel');
-    const channel = event.channel;
-    switch (event.name) {
-      case 'channel_occupied':
-      case 'channel_vacated':
-        out.push({ type: event.name, channel, time });
-        break;
-      case 'member_added':
-      case 'member_removed':
-        if (!isString(event.user_id)) throw invalid(`${event.name} needs a user_id`);
-        out.push({ type: event.name, channel, userId: event.user_id, time });
-        break;
-      case 'client_event':
-        if (!isString(event.event)) throw invalid('client_event needs an event name');
-        out.push({
-          type: 'client_event',
-          channel,
-          event: event.event,
-          data: parseMaybeJson(event.data),
-          userId: isString(event.user_id) ? event.user_id : undefined,
-          socketId: isString(event.socket_id) ? event.socket_id : undefined,
-          time,
-        });
-        break;
-      default:
-      // Events this library does not know yet (e.g. subscription_count, cache_miss) are skipped.
-    }
-  }
-  return out;
-}
-
-// Ably presence actions, numeric on the wire in enveloped webhooks (string in some examples).
-const ABLY_ENTER = new Set<unknown>([2, 'enter']);
-const ABLY_LEAVE = new Set<unknown>([3, 'leave']);
-
-/**
- * Ably enveloped webhook body: `{ items: [{ name, timestamp, data }] }` with names
- * `channel.lifecycle` events `channel.opened`/`channel.closed`, `presence.message`,
- * `channel.message`.
- */
-export function normaliseAblyWebhook(body: unknown): RealtimeWebhookEvent[] {
-  const root = body as { items?: unknown };
-  if (!root || typeof root !== 'object' || !Array.isArray(root.items)) throw invalid('expected { items: [...] }');
-  const out: RealtimeWebhookEvent[] = [];
-  for (const raw of root.items as unknown[]) {
-    const item = raw as { name?: unknown; timestamp?: unknown; data?: Record<string, unknown> };
-    if (!item || typeof item !== 'object' || !item.data || typeof item.data !== 'object') throw invalid('every item needs data');
-    const channel = item.data.channelId;
-    if (!isString(channel)) throw invalid('every item needs data.channelId');
-    const time = typeof item.timestamp === 'number' ? item.timestamp : Date.now();
-    switch (item.name) {
-      case 'channel.opened':
-        out.push({ type: 'channel_occupied', channel, time });
-        break;
-      case 'channel.closed':
-        out.push({ type: 'channel_vacated', channel, time });
-        break;
-      case 'presence.message':
-        for (const presence of asArray(item.data.presence)) {
-          const type = ABLY_ENTER.has(presence.action) ? 'member_added' : ABLY_LEAVE.has(presence.action) ? 'member_removed' : undefined;
-          if (type && isString(presence.clientId)) {
-            out.push({ type, channel, userId: presence.clientId, time: typeof presence.timestamp === 'number' ? presence.timestamp : time });
-          }
-        }
-        break;
-      case 'channel.message':
-        for (const message of asArray(item.data.messages)) {
-          if (!isString(message.name)) continue;
-          out.push({
-            type: 'client_event',
-            channel,
-            event: message.name,
-            data: parseMaybeJson(message.data),
-            userId: isString(message.clientId) ? message.clientId : undefined,
-            time: typeof message.timestamp === 'number' ? message.timestamp : time,
-          });
-        }
-        break;
-      default:
-    }
-  }
-  return out;
-}
-
-function asArray(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((entry): entry is Record<string, unknown> => !!entry && typeof entry === 'object') : [];
-}
-
-/**
- * `key:secret,key:secret` -> entries. Unlike a token keyring the same key may appear twice (old
- * and new secret of one app key during a migration). Errors name the position, never a secret.
- */
-export function parseWebhookKeys(text: string, variable: string): KeyringEntry[] {
-  return text
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part, index) => {
-      const colon = part.indexOf(':');
-      if (colon <= 0 || colon === part.length - 1) {
-        throw new RealtimeError('invalid_config', `${variable}: entry ${index + 1} must look like "key:secret"`);
-      }
-      return { kid: part.slice(0, colon), secret: part.slice(colon + 1) };
-    });
 }

@@ -1,6 +1,6 @@
-import { readProcessEnv } from '../core/config.js';
 import { RealtimeError } from '../core/errors.js';
-import { keyringFromAblyKeys, parseKeyring, type Keyring } from '../core/keyring.js';
+import { resolveTokenKeyring, TOKEN_SECRETS_VARIABLE, type Keyring } from '../core/keyring.js';
+import type { ProviderAuth } from '../core/providerParts.js';
 import { createConnectionGuard, type ConnectionGuard, type ConnectionGuardHooks } from './connections/connectionGuard.js';
 import type { Realtime } from './realtime.js';
 import { createSecretRotation, type SecretRotation } from './rotation/rotation.js';
@@ -49,7 +49,8 @@ export interface ConnectionControl {
  *   });
  */
 export function createConnectionControl(options: ConnectionControlOptions): ConnectionControl {
-  const configured = resolveKeyring(options.tokenSecrets, options.realtime.provider);
+  const auth = options.realtime.auth;
+  const configured = resolveKeyring(options.tokenSecrets, auth);
   const store = options.store ?? getDefaultStateStore();
   const keyring = createRotatingKeyring({ keyring: configured, store, ...(options.refreshMs !== undefined ? { refreshMs: options.refreshMs } : {}) });
   const guard = createConnectionGuard({
@@ -60,11 +61,14 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
     ...(options.joinGraceMs !== undefined ? { joinGraceMs: options.joinGraceMs } : {}),
   });
   // A provider that signs client tokens with its own keys (Ably) signs from the rotating keyring.
-  const providerFollows =
-    options.realtime.provider === 'ably'
-      ? options.realtime.getProvider().then((provider) => provider.useSigningKeyring?.(keyring))
-      : Promise.resolve();
-  providerFollows.catch(() => undefined); // reported by rotation.start()
+  let followFailure: unknown;
+  if (auth.kind === 'tokens') {
+    try {
+      auth.useSigningKeyring(keyring);
+    } catch (error) {
+      followFailure = error; // reported by rotation.start()
+    }
+  }
   const secretRotation = createSecretRotation({
     realtime: options.realtime,
     store,
@@ -80,7 +84,7 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
     rotation: {
       ...secretRotation,
       async start(startOptions) {
-        await providerFollows;
+        if (followFailure !== undefined) throw followFailure;
         return secretRotation.start(startOptions);
       },
     },
@@ -93,16 +97,12 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
   };
 }
 
-function resolveKeyring(option: Keyring | string | undefined, provider: string): Keyring {
-  if (option !== undefined && typeof option !== 'string') return option;
-  if (option === undefined && provider === 'ably') {
-    const apiKeys = (readProcessEnv().ABLY_API_KEY ?? '').split(',').map((key) => key.trim()).filter(Boolean);
-    if (apiKeys.length === 0) throw new RealtimeError('invalid_config', 'ABLY_API_KEY is not set: connection control on Ably rotates the Ably API keys');
-    return keyringFromAblyKeys(apiKeys);
+/** The keys a rotation rotates: the option, else a token provider's own keys, else REALTIME_TOKEN_SECRETS. */
+function resolveKeyring(option: Keyring | string | undefined, auth: ProviderAuth): Keyring {
+  if (option === undefined && auth.kind === 'tokens') return auth.keyring;
+  const keyring = resolveTokenKeyring(option);
+  if (!keyring) {
+    throw new RealtimeError('invalid_config', `${TOKEN_SECRETS_VARIABLE} is not set: set it to "kid:secret" (several, comma-separated, during a rotation)`);
   }
-  const text = option ?? readProcessEnv().REALTIME_TOKEN_SECRETS;
-  if (text === undefined || text.trim() === '') {
-    throw new RealtimeError('invalid_config', 'REALTIME_TOKEN_SECRETS is not set: set it to "kid:secret" (several, comma-separated, during a rotation)');
-  }
-  return parseKeyring(text, option === undefined ? 'REALTIME_TOKEN_SECRETS' : 'tokenSecrets');
+  return keyring;
 }

@@ -1,17 +1,26 @@
 import { loadConfigFromEnv, parseConfig, type RealtimeConfig, type RealtimeConfigInput } from '../core/config.js';
 import { RealtimeError, type ProviderName } from '../core/errors.js';
-import { DEFAULT_LIMITS, type ProviderLimits } from '../core/limits.js';
+import type { ProviderLimits } from '../core/limits.js';
 import type { ServerProvider } from '../core/provider.js';
+import type { ProviderAuth } from '../core/providerParts.js';
 import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } from '../core/publishValidation.js';
 import { assertUserId } from '../core/users.js';
-import { loadServerProvider } from './loadProvider.js';
+import { loadDelivery } from '../registry/delivery.js';
+import { providerParts } from '../registry/providers.js';
 import type { HistoryPage } from '../core/history.js';
 import type { HistoryBounds } from './history/historyStore.js';
 
 export interface Realtime {
+  /**
+   * The chosen provider, its config and limits. Read from the environment when first needed: a
+   * missing or malformed variable throws RealtimeError('invalid_config') naming it, here and from
+   * every method, never at createRealtime() (so `next build` works without provider secrets).
+   */
   readonly provider: ProviderName;
   readonly config: RealtimeConfig;
   readonly limits: ProviderLimits;
+  /** The provider's SDK-free auth part (signatures or tokens), shared with the route handlers. */
+  readonly auth: ProviderAuth;
   /** Publishes one event to one or several channels. Resolves once the provider accepted it. */
   publish(channel: string | readonly string[], event: string, data: unknown, options?: PublishOptions): Promise<void>;
   /** Publishes several events (one channel each) in one request. */
@@ -26,7 +35,7 @@ export interface Realtime {
    * that wrappers of a Realtime (withEvents) and test doubles stay valid; createRealtime has it.
    */
   onUserTerminated?(listener: (userId: string) => void | Promise<void>): () => void;
-  /** The provider behind this instance, for the route handlers (channel auth, tokens). */
+  /** The provider's delivery part (its SDK, loaded on first use): publish, terminate, presence. */
   getProvider(): Promise<ServerProvider>;
   /** History channels: set by withHistory (src/server/history), absent on a plain instance. */
   history?(channel: string, options?: { limit?: number; after?: string | undefined; excludeSocketIds?: readonly string[] | undefined }): Promise<HistoryPage>;
@@ -36,35 +45,45 @@ export interface Realtime {
 
 /**
  * Creates the server-side handle. Without arguments it reads `REALTIME_PROVIDER` and that
- * provider's variables. Creation is synchronous and cheap, so it can sit at module top level;
- * the provider SDK is loaded on first use, and only the chosen one.
+ * provider's variables, on first use rather than now: creation never throws for the environment,
+ * so it can sit at module top level and `next build` ("Collecting page data") runs without
+ * provider secrets. A config passed in code is checked at once (a programming error). The
+ * provider SDK is loaded on first delivery, and only the chosen one.
  */
 export function createRealtime(config?: RealtimeConfigInput): Realtime {
-  const resolved = config === undefined ? loadConfigFromEnv() : parseConfig(config);
-  const limits: ProviderLimits = {
-    ...DEFAULT_LIMITS[resolved.provider],
-    ...(resolved.maxPayloadBytes !== undefined ? { maxPayloadBytes: resolved.maxPayloadBytes } : {}),
-  };
+  let resolved: RealtimeConfig | undefined = config === undefined ? undefined : parseConfig(config);
+  const resolve = (): RealtimeConfig => (resolved ??= loadConfigFromEnv());
   let providerPromise: Promise<ServerProvider> | undefined;
   let closed = false;
   const terminateListeners = new Set<(userId: string) => void | Promise<void>>();
-  const getProvider = (): Promise<ServerProvider> => {
-    if (closed) return Promise.reject(new RealtimeError('closed', 'this realtime instance was closed'));
-    providerPromise ??= loadServerProvider(resolved, limits);
+  const getProvider = async (): Promise<ServerProvider> => {
+    if (closed) throw new RealtimeError('closed', 'this realtime instance was closed');
+    providerPromise ??= loadDelivery(resolve());
     return providerPromise;
   };
 
   return {
-    provider: resolved.provider,
-    config: resolved,
-    limits,
+    get provider() {
+      return resolve().provider;
+    },
+    get config() {
+      return resolve();
+    },
+    get limits() {
+      return providerParts(resolve()).limits;
+    },
+    get auth() {
+      return providerParts(resolve()).auth;
+    },
     async publish(channel, event, data, options) {
-      const prepared = preparePublish(resolved.provider, limits, channel, event, data, options);
+      const current = resolve();
+      const prepared = preparePublish(current.provider, providerParts(current).limits, channel, event, data, options);
       const provider = await getProvider();
       await provider.publish(prepared);
     },
     async publishBatch(items) {
-      const prepared = prepareBatch(resolved.provider, limits, items);
+      const current = resolve();
+      const prepared = prepareBatch(current.provider, providerParts(current).limits, items);
       const provider = await getProvider();
       await provider.publishBatch(prepared);
     },

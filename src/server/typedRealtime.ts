@@ -39,9 +39,19 @@ export interface TypedRealtime<Events extends EventDefinitions> extends Omit<Rea
  */
 export function withEvents<Events extends EventDefinitions>(realtime: Realtime, events: Events): TypedRealtime<Events> {
   return {
-    provider: realtime.provider,
-    config: realtime.config,
-    limits: realtime.limits,
+    // Getters: the environment is read when first needed, not when the wrapper is made.
+    get provider() {
+      return realtime.provider;
+    },
+    get config() {
+      return realtime.config;
+    },
+    get limits() {
+      return realtime.limits;
+    },
+    get auth() {
+      return realtime.auth;
+    },
     events,
     untyped: realtime,
     async publish(channel, event, data, options) {

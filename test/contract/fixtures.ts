@@ -1,4 +1,5 @@
 import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
+import type { SignatureAuth, TokenAuth } from '../../src/core/providerParts.js';
 import type { PresenceMember } from '../../src/core/provider.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { getMemoryHub } from '../../src/testing/index.js';
@@ -40,11 +41,9 @@ export function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => R
     make({
       ...extra,
       signIn: true,
-      authorizeChannel: async ({ socketId, channel }) => {
-        const provider = await realtime.getProvider();
-        return provider.authorizeChannel!(socketId, channel, channel.startsWith('presence-') ? user : undefined);
-      },
-      authenticateUser: async ({ socketId }) => (await realtime.getProvider()).authenticateUser!(socketId, user),
+      authorizeChannel: async ({ socketId, channel }) =>
+        (realtime.auth as SignatureAuth).authorizeChannel(socketId, channel, channel.startsWith('presence-') ? user : undefined),
+      authenticateUser: async ({ socketId }) => (realtime.auth as SignatureAuth).authenticateUser(socketId, user),
     });
 }
 
@@ -142,9 +141,8 @@ export function ablyClientFactories(
   return {
     createClient: (user: PresenceMember = { id: `${userIdPrefix}-${++userCounter}`, info: { name: `User ${userCounter}` } }, extra: ExtraClientOptions = {}) =>
       make(async ({ channels }) => {
-        const provider = await realtime.getProvider();
         const grants = channels.map((channel) => ({ channel, member: channel.startsWith('presence-') ? user : undefined }));
-        return provider.issueClientToken!({ userId: user.id, grants, ttlSeconds: 600 });
+        return (realtime.auth as TokenAuth).issueClientToken({ userId: user.id, grants, ttlSeconds: 600 });
       }, extra),
     createForgedClient: () =>
       make(({ channels }) =>

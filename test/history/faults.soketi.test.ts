@@ -9,6 +9,7 @@ import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs
 import { pidIsAlive, portIsFree } from '../support/processes.js';
 import { REDIS_URL } from '../support/redisFixture.js';
 import { eventually, waitForState } from '../support/events.js';
+import type { SignatureAuth } from '../../src/core/providerParts.js';
 
 /**
  * Issue 12, point 6: Soketi is killed with SIGKILL (no goodbye to anyone) and started again on
@@ -56,7 +57,7 @@ it('Soketi kill -9 during 1,000 publishes: every accepted event received once, i
     host: soketi.host,
     port: soketi.port,
     reconnect: { baseMs: 100, capMs: 500 },
-    authorizeChannel: async ({ socketId, channel }) => (await realtime.getProvider()).authorizeChannel!(socketId, channel),
+    authorizeChannel: async ({ socketId, channel }) => (realtime.auth as SignatureAuth).authorizeChannel(socketId, channel),
     fetch: (async (input: RequestInfo | URL, init?: RequestInit) => handler(new Request(new URL(String(input)), init))) as typeof fetch,
     historyEndpoint: 'http://app.test/api/realtime/history',
   });

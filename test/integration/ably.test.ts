@@ -5,7 +5,8 @@ import { createRealtimeClient, type RealtimeClient } from '../../src/client/inde
 import { isRealtimeError, RealtimeError } from '../../src/core/errors.js';
 import type { ChannelGrant, PresenceMember, TokenFetcher } from '../../src/core/provider.js';
 import { createAblyTransport } from '../../src/providers/ably/client.js';
-import { createAblyServer, type AblyServerProvider } from '../../src/providers/ably/server.js';
+import { createAblyServer } from '../../src/providers/ably/server.js';
+import { createAblyAuth, type AblyAuth } from '../../src/providers/ably/auth.js';
 import { createAblyJwt } from '../../src/providers/ably/tokens.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { parseConfig, type AblyConfig } from '../../src/core/config.js';
@@ -25,7 +26,7 @@ const secret = (key: string) => key.slice(key.indexOf(':') + 1);
 
 let standIn: AblyStandIn;
 let realtime: Server;
-let provider: AblyServerProvider;
+let provider: AblyAuth;
 const clients: RealtimeClient[] = [];
 const rawClients: Realtime[] = [];
 let counter = 0;
@@ -34,7 +35,7 @@ const unique = (prefix = '') => `${prefix}ably-it.${++counter}`;
 beforeAll(async () => {
   standIn = await startAblyStandIn({ keys: [KEY, OLD_KEY] });
   realtime = createRealtime({ provider: 'ably', apiKeys: [KEY, OLD_KEY], endpoint: 'localhost', port: standIn.port, tls: false });
-  provider = (await realtime.getProvider()) as AblyServerProvider;
+  provider = realtime.auth as AblyAuth;
 });
 
 afterAll(async () => {
@@ -45,7 +46,7 @@ afterAll(async () => {
 });
 
 /** A token source that logs what it was asked for; the app's policy is `allow`. */
-function tokenSource(user: PresenceMember, allow: (channel: string) => boolean = () => true, sign: AblyServerProvider = provider) {
+function tokenSource(user: PresenceMember, allow: (channel: string) => boolean = () => true, sign: AblyAuth = provider) {
   const calls: Array<readonly string[]> = [];
   const fetchToken: TokenFetcher = async ({ channels }) => {
     calls.push([...channels]);
@@ -55,7 +56,7 @@ function tokenSource(user: PresenceMember, allow: (channel: string) => boolean =
   return { calls, fetchToken };
 }
 
-function client(user: PresenceMember, options: { allow?: (channel: string) => boolean; useBinaryProtocol?: boolean; sign?: AblyServerProvider } = {}) {
+function client(user: PresenceMember, options: { allow?: (channel: string) => boolean; useBinaryProtocol?: boolean; sign?: AblyAuth } = {}) {
   const source = tokenSource(user, options.allow, options.sign);
   const created = createRealtimeClient({
     provider: 'ably',
@@ -420,7 +421,7 @@ describe('client credentials', () => {
   });
 
   it('terminateUser revokes tokens of every key in the keyring; the user stays disconnected, others stay', async () => {
-    const oldKeyServer = createAblyServer(parseConfig({ provider: 'ably', apiKeys: [OLD_KEY] }) as AblyConfig, DEFAULT_LIMITS.ably);
+    const oldKeyServer = createAblyAuth(parseConfig({ provider: 'ably', apiKeys: [OLD_KEY] }) as AblyConfig);
     const { client: current } = client({ id: 'leaving' });
     const { client: onOldKey } = client({ id: 'leaving' }, { sign: oldKeyServer });
     const { client: bystander } = client({ id: 'staying' });
@@ -435,7 +436,6 @@ describe('client credentials', () => {
     expect(current.state).toBe('disconnected');
     expect(onOldKey.state).toBe('disconnected');
     expect(bystander.state).toBe('connected');
-    await oldKeyServer.close();
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SignatureAuth } from '../../src/core/providerParts.js';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
 import { createRealtimeClient, RealtimeError, type RealtimeClient, type RealtimeClientEvents } from '../../src/client/index.js';
 import type { ReconnectOptions } from '../../src/client/backoff.js';
@@ -244,7 +245,7 @@ describe('channel authorization failures', () => {
       reconnect: { baseMs: 100, capMs: 200 },
       authorizeChannel: async ({ socketId, channel }) => {
         if (failures-- > 0) throw new RealtimeError('provider_unavailable', 'auth answered 503', { status: 503 });
-        return (await realtime.getProvider()).authorizeChannel!(socketId, channel);
+        return (realtime.auth as SignatureAuth).authorizeChannel(socketId, channel);
       },
     });
     clients.push(client);

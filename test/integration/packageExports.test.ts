@@ -27,7 +27,7 @@ describe('the published entry points, used from a plain Node script', () => {
       const server = createRealtime({ provider: 'soketi', ...soketi });
       const client = createRealtimeClient({
         provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port,
-        authorizeChannel: async ({ socketId, channel }) => (await server.getProvider()).authorizeChannel(socketId, channel),
+        authorizeChannel: async ({ socketId, channel }) => server.auth.authorizeChannel(socketId, channel),
       });
       const received = new Promise((resolve) => client.subscribe('private-x', 'hello', resolve));
       await client.whenSubscribed('private-x');

@@ -1,7 +1,8 @@
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineChannels, RealtimeError, SYSTEM_CHANNEL } from '../../src/index.js';
-import type { ChannelGrant, ServerProvider } from '../../src/core/provider.js';
+import type { ChannelGrant } from '../../src/core/provider.js';
+import type { TokenAuth } from '../../src/core/providerParts.js';
 import { createRealtimeHandlers, parseKeyring, signRealtimeToken, socketIdFromHeaders } from '../../src/next/index.js';
 import { call, channels, createApp, CREDENTIALS, form, getUser, reference, TOKEN_SECRETS, USERS, type User } from './appFixture.js';
 
@@ -276,8 +277,14 @@ describe('GET /token and bearer tokens', () => {
       process.env.REALTIME_TOKEN_SECRETS = 'env-kid:env-secret';
       const fromEnv = await call(app({ tokenSecrets: undefined }), 'token', { headers: { cookie: 'session=alice' } });
       expect(decodeProtectedHeader(fromEnv.json.token).kid).toBe('env-kid');
+      // Malformed: creating the handlers still works (a build needs no secrets); requests answer
+      // invalid_config naming the variable, never its value.
       process.env.REALTIME_TOKEN_SECRETS = 'no-colon-here';
-      expect(() => createApp({ tokenSecrets: undefined })).toThrow(/REALTIME_TOKEN_SECRETS: entry 1 must look like "kid:secret"/);
+      const malformed = createApp({ tokenSecrets: undefined });
+      const refused = await call(malformed, 'token', { headers: { cookie: 'session=alice' } });
+      expect(refused.status).toBe(500);
+      expect(refused.json.error).toEqual({ code: 'invalid_config', message: expect.stringMatching(/REALTIME_TOKEN_SECRETS: entry 1 must look like "kid:secret"/) });
+      expect(JSON.stringify(refused.json)).not.toContain('no-colon-here');
     } finally {
       if (saved === undefined) delete process.env.REALTIME_TOKEN_SECRETS;
       else process.env.REALTIME_TOKEN_SECRETS = saved;
@@ -311,8 +318,11 @@ describe('GET /token and bearer tokens', () => {
 
   it('token providers (Ably): grants = requested channels the policy allows + the system channel; presence grants carry the member', async () => {
     const calls: Array<{ userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }> = [];
-    const tokenProvider: Partial<ServerProvider> = {
-      name: 'ably',
+    const tokenAuth: TokenAuth = {
+      kind: 'tokens',
+      keyring: parseKeyring('appId.keyId:secret'),
+      signingKeyring: parseKeyring('appId.keyId:secret'),
+      useSigningKeyring() {},
       async issueClientToken(request) {
         calls.push(request);
         return { token: 'ably-token', expiresAt: 1_900_000_000_000, kid: 'appId.keyId' };
@@ -320,7 +330,7 @@ describe('GET /token and bearer tokens', () => {
     };
     const issued: unknown[] = [];
     const created = app({
-      realtime: { provider: 'ably', getProvider: async () => tokenProvider as ServerProvider },
+      realtime: { provider: 'ably', auth: tokenAuth, getProvider: () => Promise.reject(new Error('no delivery needed')) },
       tokenTtlSeconds: 120,
       hooks: { onTokenIssued: async (context) => void issued.push(context) },
     });

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { SignatureAuth } from '../../src/core/providerParts.js';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify, SignJWT } from 'jose';
@@ -100,11 +101,11 @@ export async function startAuthServer(realtime: Realtime, options: { ttlSeconds?
         const channel = form.get('channel_name') ?? undefined;
         const kind = url.pathname.endsWith('user-auth') ? 'user-auth' : 'auth';
         calls.push({ kind, user: subject, jti: String(claims.jti), socketId, channel, at: Date.now() });
-        const provider = await realtime.getProvider();
+        const provider = realtime.auth as SignatureAuth;
         const member = { id: subject, info: { name: subject.toUpperCase() } };
-        if (kind === 'user-auth') return answer(response, 200, await provider.authenticateUser!(socketId, member));
+        if (kind === 'user-auth') return answer(response, 200, await provider.authenticateUser(socketId, member));
         if (channel?.startsWith('private-forbidden')) return answer(response, 403, { error: { code: 'forbidden', message: 'not yours' } });
-        return answer(response, 200, await provider.authorizeChannel!(socketId, channel!, channel!.startsWith('presence-') ? member : undefined));
+        return answer(response, 200, await provider.authorizeChannel(socketId, channel!, channel!.startsWith('presence-') ? member : undefined));
       }
       answer(response, 404, { error: { code: 'not_found', message: 'no route' } });
     } catch (error) {

@@ -1,4 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
+import type { TokenAuth } from '../../src/core/providerParts.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tokenFetcherFor } from '../../src/client/credentials.js';
 import { clientOptionsFromEnv } from '../../src/client/options.js';
@@ -17,7 +18,7 @@ describe('Ably configuration', () => {
     expect(realtime.limits.maxPayloadBytes).toBe(16 * 1024);
     const provider = await realtime.getProvider();
     expect(provider.name).toBe('ably');
-    const { token } = await provider.issueClientToken!({ userId: 'u', grants: [], ttlSeconds: 60 });
+    const { token } = await (realtime.auth as TokenAuth).issueClientToken({ userId: 'u', grants: [], ttlSeconds: 60 });
     expect(decodeProtectedHeader(token).kid).toBe('app.new');
     await realtime.close();
   });

@@ -2,9 +2,8 @@ import { createHmac } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { isRealtimeError } from '../../src/core/errors.js';
-import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { capabilityForGrants, toAblyChannel } from '../../src/providers/ably/channels.js';
-import { createAblyServer } from '../../src/providers/ably/server.js';
+import { createAblyAuth } from '../../src/providers/ably/auth.js';
 import { ablyKeyring, createAblyJwt, createAblyTokenRequest, verifyAblyJwt } from '../../src/providers/ably/tokens.js';
 import { parseConfig, type AblyConfig } from '../../src/core/config.js';
 
@@ -13,8 +12,8 @@ const OLD_KEY = 'appA.keyOld:old-secret-value';
 const secretOf = (key: string) => new TextEncoder().encode(key.slice(key.indexOf(':') + 1));
 
 function server(apiKeys = [KEY]) {
-  // No request is made by token issuance: the provider only signs.
-  return createAblyServer(parseConfig({ provider: 'ably', apiKeys }) as AblyConfig, DEFAULT_LIMITS.ably);
+  // No request is made by token issuance: the provider's auth part only signs.
+  return createAblyAuth(parseConfig({ provider: 'ably', apiKeys }) as AblyConfig);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

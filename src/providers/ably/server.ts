@@ -1,26 +1,24 @@
 import { Rest, type BatchPublishSpec, type BatchResult, type ClientOptions, type PaginatedResult, type PresenceMessage } from 'ably';
 import type { AblyConfig } from '../../core/config.js';
 import { RealtimeError } from '../../core/errors.js';
-import type { Keyring, KeyringEntry } from '../../core/keyring.js';
+import { keyringFromAblyKeys, type Keyring, type KeyringEntry } from '../../core/keyring.js';
 import type { ProviderLimits } from '../../core/limits.js';
-import type { ChannelGrant, ClientToken, OutgoingEvent, ServerProvider } from '../../core/provider.js';
+import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';
 import { CONNECTION_CLOSED_EVENT, connectionChannelName } from '../../core/systemEvents.js';
 import { assertUserId } from '../../core/users.js';
-import { capabilityForGrants, toAblyChannel } from './channels.js';
+import { toAblyChannel } from './channels.js';
 import { ablyError } from './errors.js';
-import { ablyKeyring, createAblyJwt, createAblyTokenRequest, type AblyTokenRequest } from './tokens.js';
 
 export interface AblyServerOptions {
   /** Milliseconds before one REST request is abandoned (ably-js `httpRequestTimeout`). Default 10 s. */
   timeoutMs?: number;
   /** Extra attempts after a network failure or 5xx. Default 2. Ids make them safe (see below). */
   retries?: number;
-}
-
-export interface AblyServerProvider extends ServerProvider {
-  issueClientToken(request: { userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }): Promise<ClientToken>;
-  /** The same grants as an Ably TokenRequest, for clients that exchange it at Ably themselves. */
-  createTokenRequest(request: { userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }): Promise<AblyTokenRequest>;
+  /**
+   * Which key makes the REST requests right now: the auth part's signing keyring (auth.ts), so a
+   * rotation moves requests off a retired key too. Default: the configured first key.
+   */
+  signingKeyring?: () => Keyring;
 }
 
 /** ably-js message fields we send. `data` is the JSON text with `encoding: 'json'` (see publish). */
@@ -44,14 +42,10 @@ interface OutgoingAblyMessage {
  *   the message as that connection's, and our transport connects with `echoMessages: false`.
  * - Bounded: each request has a timeout, and retries are few, so a publish never hangs.
  */
-export function createAblyServer(config: AblyConfig, limits: ProviderLimits, options: AblyServerOptions = {}): AblyServerProvider {
+export function createAblyServer(config: AblyConfig, limits: ProviderLimits, options: AblyServerOptions = {}): ServerProvider {
   /** Every configured key: revocation goes through each. */
-  const keyring = ablyKeyring(config.apiKeys);
-  /**
-   * Which key signs client tokens and makes the REST requests: the configured first key, or what
-   * a rotation's keyring says (so nothing uses a retired key, which the operator may revoke at Ably).
-   */
-  let signing: Keyring = keyring;
+  const keyring = keyringFromAblyKeys(config.apiKeys);
+  const signing = options.signingKeyring ?? (() => keyring);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
   const clients = new Map<string, Rest>();
@@ -110,18 +104,13 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
     }
   };
 
-  const grantsToCapability = (request: { userId: string; grants: readonly ChannelGrant[] }) => {
-    assertUserId(request.userId);
-    return capabilityForGrants(request.userId, request.grants);
-  };
-
   return {
     name: 'ably',
     limits,
     async publish(event) {
       const channels = event.channels.map(toAblyChannel);
       const message = messageFor(event, messageId(0));
-      const rest = restFor(signing.current);
+      const rest = restFor(signing().current);
       if (channels.length === 1) {
         await attempt('the publish', async () => {
           await rest.channels.get(channels[0]!).publish(message);
@@ -139,7 +128,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         channels: [toAblyChannel(event.channels[0]!)],
         messages: [messageFor(event, `${base}:${index}`)],
       }));
-      const rest = restFor(signing.current);
+      const rest = restFor(signing().current);
       await attempt('the batch publish', async () => {
         const results = await rest.batchPublish(specs as unknown as BatchPublishSpec[]);
         throwIfBatchFailed(results, 'the batch publish');
@@ -151,7 +140,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
         // Why, first (as Pusher's send-to-user): every signed-in connection of the user is on its
         // connection channel. Only an explanation: if it cannot be sent, the tokens are still revoked.
         const json = JSON.stringify(reason);
-        await restFor(signing.current)
+        await restFor(signing().current)
           .channels.get(toAblyChannel(await connectionChannelName(userId)))
           .publish(messageFor({ channels: [], event: CONNECTION_CLOSED_EVENT, data: reason, json }, messageId(0)))
           .catch(() => undefined);
@@ -164,7 +153,7 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
           const result = await restFor(key).auth.revokeTokens([{ type: 'clientId', value: userId }]);
           throwIfBatchFailed([result], 'the token revocation');
         });
-        if (signing.find(key.kid)) await revoking;
+        if (signing().find(key.kid)) await revoking;
         else await revoking.catch(() => undefined);
       }
     },
@@ -174,31 +163,13 @@ export function createAblyServer(config: AblyConfig, limits: ProviderLimits, opt
       const ids: string[] = [];
       await attempt('the presence request', async () => {
         ids.length = 0;
-        let page: PaginatedResult<PresenceMessage> | null = await restFor(signing.current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
+        let page: PaginatedResult<PresenceMessage> | null = await restFor(signing().current).channels.get(toAblyChannel(channel)).presence.get({ limit: 1000 });
         for (let pages = 0; page && pages < 100; pages++) {
           for (const member of page.items) ids.push(member.connectionId);
           page = page.hasNext() ? await page.next() : null;
         }
       });
       return ids;
-    },
-    useSigningKeyring(rotating) {
-      for (const entry of rotating.entries) {
-        if (!keyring.find(entry.kid)) {
-          throw new RealtimeError('invalid_config', `the signing keyring names ${JSON.stringify(entry.kid)}, which is not in ABLY_API_KEY`, { provider: 'ably' });
-        }
-      }
-      signing = rotating;
-    },
-    async issueClientToken(request) {
-      const { capability, presence } = grantsToCapability(request);
-      const key = signing.current;
-      const token = await createAblyJwt(key, { clientId: request.userId, capability, presence, ttlSeconds: request.ttlSeconds });
-      return { ...token, kid: key.kid };
-    },
-    async createTokenRequest(request) {
-      const { capability } = grantsToCapability(request);
-      return createAblyTokenRequest(signing.current, { clientId: request.userId, capability, ttlSeconds: request.ttlSeconds });
     },
     async close() {
       closed = true;

@@ -1,11 +1,11 @@
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { hmacSha256, toBase64 } from '../../core/crypto.js';
 import { RealtimeError } from '../../core/errors.js';
-import { createKeyring, type Keyring, type KeyringEntry } from '../../core/keyring.js';
+import { signJwt, verifyJwt } from '../../core/jwt.js';
+import type { Keyring, KeyringEntry } from '../../core/keyring.js';
 import { PRESENCE_CLAIM, type AblyCapability } from './channels.js';
 
 /**
- * Ably credentials for browsers, made with Web Crypto (jose and src/core/crypto.ts), so they can
+ * Ably credentials for browsers, made with Web Crypto (core/jwt.ts and core/crypto.ts), so they can
  * be issued from Node.js and the Edge runtime alike. Two forms:
  *  - an Ably JWT (what the transport uses): HS256 signed with the key secret, `kid` = key name;
  *  - an Ably TokenRequest: signed parameters the client exchanges for an Ably token at Ably.
@@ -16,17 +16,8 @@ export const MAX_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 // Lives in channels.ts so the browser transport can read it without pulling jose into its bundle.
 export { PRESENCE_CLAIM } from './channels.js';
 
-const encoder = new TextEncoder();
-
-/** `appId.keyId:secret` keys as a keyring: kid = key name; the first signs, all verify. */
-export function ablyKeyring(apiKeys: readonly string[]): Keyring {
-  return createKeyring(
-    apiKeys.map((apiKey) => {
-      const colon = apiKey.indexOf(':');
-      return { kid: apiKey.slice(0, colon), secret: apiKey.slice(colon + 1) };
-    }),
-  );
-}
+/** `appId.keyId:secret` keys as a keyring (the one parser of that form lives in core/keyring.ts). */
+export { keyringFromAblyKeys as ablyKeyring } from '../../core/keyring.js';
 
 function checkTtl(ttlSeconds: number): void {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) {
@@ -46,21 +37,12 @@ export interface AblyJwtRequest {
 
 export async function createAblyJwt(key: KeyringEntry, request: AblyJwtRequest): Promise<{ token: string; expiresAt: number }> {
   checkTtl(request.ttlSeconds);
-  const iat = request.issuedAt ?? Math.floor(Date.now() / 1000);
-  const exp = iat + request.ttlSeconds;
   const claims: Record<string, unknown> = {
     'x-ably-capability': JSON.stringify(request.capability),
     'x-ably-clientId': request.clientId,
   };
   if (request.presence && Object.keys(request.presence).length > 0) claims[PRESENCE_CLAIM] = request.presence;
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
-    .setIssuedAt(iat)
-    // A unique id per token: two tokens are never the same text, even within one second.
-    .setJti(randomNonce())
-    .setExpirationTime(exp)
-    .sign(encoder.encode(key.secret));
-  return { token, expiresAt: exp * 1000 };
+  return signJwt(key, claims, { ttlSeconds: request.ttlSeconds, ...(request.issuedAt !== undefined ? { issuedAt: request.issuedAt } : {}) });
 }
 
 export interface VerifiedAblyJwt {
@@ -75,27 +57,22 @@ export interface VerifiedAblyJwt {
  * app accepts it as a bearer credential. Errors are RealtimeErrors, never a secret.
  */
 export async function verifyAblyJwt(keyring: Keyring, token: string): Promise<VerifiedAblyJwt> {
-  let kid: string | undefined;
-  try {
-    kid = decodeProtectedHeader(token).kid;
-  } catch {
-    throw new RealtimeError('invalid_token', 'not an Ably JWT', { provider: 'ably' });
+  const { payload, kid } = await verifyJwt(keyring, token, { what: 'the Ably token', provider: 'ably' });
+  const capabilityText = payload['x-ably-capability'];
+  let capability: AblyCapability = {};
+  if (typeof capabilityText === 'string') {
+    try {
+      capability = JSON.parse(capabilityText) as AblyCapability;
+    } catch (error) {
+      throw new RealtimeError('invalid_token', 'the Ably token signature or claims are invalid', { provider: 'ably', cause: error });
+    }
   }
-  const key = kid === undefined ? undefined : keyring.find(kid);
-  if (!key) throw new RealtimeError('invalid_token', `the token's key ${JSON.stringify(kid)} is not in ABLY_API_KEY`, { provider: 'ably' });
-  try {
-    const { payload } = await jwtVerify(token, encoder.encode(key.secret), { algorithms: ['HS256'] });
-    const capabilityText = payload['x-ably-capability'];
-    return {
-      kid: key.kid,
-      clientId: typeof payload['x-ably-clientId'] === 'string' ? payload['x-ably-clientId'] : undefined,
-      capability: typeof capabilityText === 'string' ? (JSON.parse(capabilityText) as AblyCapability) : {},
-      expiresAt: (payload.exp ?? 0) * 1000,
-    };
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw new RealtimeError('token_expired', 'the Ably token has expired', { provider: 'ably' });
-    throw new RealtimeError('invalid_token', 'the Ably token signature or claims are invalid', { provider: 'ably', cause: error });
-  }
+  return {
+    kid,
+    clientId: typeof payload['x-ably-clientId'] === 'string' ? payload['x-ably-clientId'] : undefined,
+    capability,
+    expiresAt: (payload.exp ?? 0) * 1000,
+  };
 }
 
 /** What Ably's `requestToken` endpoint takes (and what ably-js's authCallback may return). */

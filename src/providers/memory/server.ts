@@ -20,8 +20,6 @@ export function createMemoryServer(config: MemoryConfig, limits: ProviderLimits)
     async presenceMemberIds(channel) {
       return hub.members(channel).map((member) => member.id);
     },
-    authorizeChannel: (socketId, channel, member) => hub.authorizeChannel(socketId, channel, member),
-    authenticateUser: (socketId, user) => hub.authenticateUser(socketId, user),
     async close() {},
   };
 }

@@ -6,7 +6,7 @@ import type { ProviderName } from '../../core/errors.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';
 import { CONNECTION_CLOSED_EVENT } from '../../core/systemEvents.js';
-import { authenticateUser, authorizeChannel, type PusherCredentials } from './channelAuthorization.js';
+import type { PusherCredentials } from './channelAuthorization.js';
 import { pusherRequestError, throwIfErrorBody } from './errors.js';
 
 export interface PusherProtocolServerOptions extends PusherCredentials {
@@ -104,8 +104,6 @@ export function createPusherProtocolServer(options: PusherProtocolServerOptions)
       const parsed = JSON.parse(body) as { users?: Array<{ id: unknown }> };
       return (parsed.users ?? []).map((user) => String(user.id));
     },
-    authorizeChannel: (socketId, channel, member) => authorizeChannel(options, socketId, channel, member),
-    authenticateUser: (socketId, user) => authenticateUser(options, socketId, user),
     async close() {
       agent.destroy();
     },

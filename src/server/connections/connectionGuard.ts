@@ -5,7 +5,6 @@ import type { ChannelAuthorization, PresenceMember } from '../../core/provider.j
 import { CONNECTION_CHANNEL_PREFIX, connectionChannelName } from '../../core/systemEvents.js';
 import { assertUserId } from '../../core/users.js';
 import type { Realtime } from '../realtime.js';
-import { decodeProtectedHeader } from 'jose';
 import type { ConnectionRecord, StateStore } from '../state/stateStore.js';
 
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 5;
@@ -22,7 +21,10 @@ export interface UserAuthenticateEvent {
   userId?: string | undefined;
   socketId: string;
   request?: Request | undefined;
-  /** Key id of the credential this request was authenticated with, when the caller knows it. */
+  /**
+   * The key that verified the request's bearer token (the route handlers pass it only after
+   * verifying the token). Without it the sign-in counts as made with the key that signs now.
+   */
   kid?: string | undefined;
 }
 
@@ -125,12 +127,8 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
 
   const idOf = (event: { user: GuardUser; userId?: string | undefined }): string => event.userId ?? String(event.user.id);
 
-  const kidOf = (event: UserAuthenticateEvent): string => {
-    if (event.kid) return event.kid;
-    const bearer = event.request?.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const fromToken = bearer ? tokenKid(bearer) : undefined;
-    return fromToken ?? options.keyring?.current.kid ?? 'default';
-  };
+  // Only a verified claim counts: nothing here reads a token header.
+  const kidOf = (event: UserAuthenticateEvent): string => event.kid || (options.keyring?.current.kid ?? 'default');
 
   const stopListening = realtime.onUserTerminated?.((userId) => store.removeConnections(userId)) ?? (() => undefined);
 
@@ -155,9 +153,9 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
     async authorizeConnectionChannel(request) {
       const decision = await hooks.onChannelAuthorize(request);
       if (!decision) return undefined;
-      const provider = await realtime.getProvider();
-      if (!provider.authorizeChannel) return undefined;
-      return provider.authorizeChannel(request.socketId, request.channel, decision.member);
+      const auth = realtime.auth;
+      if (auth.kind !== 'signatures') return undefined;
+      return auth.authorizeChannel(request.socketId, request.channel, decision.member);
     },
     async liveConnections(userId) {
       assertUserId(userId);
@@ -177,16 +175,6 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
     },
     dispose: stopListening,
   };
-}
-
-/** The `kid` header of a bearer JWT (already verified by the route handler), if it is one. */
-function tokenKid(token: string): string | undefined {
-  try {
-    const { kid } = decodeProtectedHeader(token);
-    return typeof kid === 'string' ? kid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function maxFromEnv(): number {

@@ -167,9 +167,19 @@ export function withHistory(realtime: Realtime, options: HistoryOptions): Histor
   };
 
   const historyRealtime: HistoryRealtime = {
-    provider: realtime.provider,
-    config: realtime.config,
-    limits: realtime.limits,
+    // Getters: the environment is read when first needed (createRealtime), not when wrapped.
+    get provider() {
+      return realtime.provider;
+    },
+    get config() {
+      return realtime.config;
+    },
+    get limits() {
+      return realtime.limits;
+    },
+    get auth() {
+      return realtime.auth;
+    },
     historyStore: store,
     historyBounds,
     async publish(channel, event, data, publishOptions) {

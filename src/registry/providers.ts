@@ -1,0 +1,49 @@
+import type { RealtimeConfig } from '../core/config.js';
+import type { ProviderName } from '../core/errors.js';
+import type { ProviderAuthPart, ProviderParts } from '../core/providerParts.js';
+import { ablyAuthPart } from '../providers/ably/auth.js';
+import { memoryAuthPart } from '../providers/memory/auth.js';
+import { pusherAuthPart } from '../providers/pusher/auth.js';
+import { soketiAuthPart } from '../providers/soketi/auth.js';
+
+/**
+ * THE provider registry, server side: a provider's name -> its SDK-free parts (limits, how its
+ * clients authenticate, its webhooks). No SDK is reachable from here, so the route handlers that
+ * use it stay bundleable for Edge and Workers. The SDK delivery parts are in delivery.ts, the
+ * browser transports in clientTransports.ts: a new provider adds one line to each (the types
+ * refuse a registry without it) and everything else in its own folder.
+ */
+export type ConfigOf<N extends ProviderName> = Extract<RealtimeConfig, { provider: N }>;
+
+const AUTH_PARTS = {
+  soketi: soketiAuthPart,
+  pusher: pusherAuthPart,
+  ably: ablyAuthPart,
+  memory: memoryAuthPart,
+} satisfies { [N in ProviderName]: ProviderAuthPart<ConfigOf<N>> };
+
+/** The auth part a provider's delivery part may rely on (Ably's: which key signs now). */
+export type AuthOf<N extends ProviderName> = ReturnType<(typeof AUTH_PARTS)[N]['createAuth']>;
+
+// One set of parts per config object: the route handlers, connection control and the delivery
+// part of one createRealtime() share the same auth part (e.g. which Ably key signs right now).
+const cache = new WeakMap<RealtimeConfig, ProviderParts>();
+
+/** The parts of the provider this config chooses. The one way src/next and src/server reach a provider. */
+export function providerParts(config: RealtimeConfig): ProviderParts {
+  let parts = cache.get(config);
+  if (!parts) {
+    const part = AUTH_PARTS[config.provider] as ProviderAuthPart<RealtimeConfig>;
+    parts = {
+      limits: {
+        ...part.limits,
+        ...(config.maxPayloadBytes !== undefined ? { maxPayloadBytes: config.maxPayloadBytes } : {}),
+      },
+      auth: part.createAuth(config),
+      webhooks: part.webhooks,
+      defaultWebhookKeys: part.defaultWebhookKeys(config),
+    };
+    cache.set(config, parts);
+  }
+  return parts;
+}
