@@ -48,7 +48,7 @@ export interface HistoryRecoveryOptions {
   deliver(channel: string, event: DeliveredEvent): void;
   onGap(gap: HistoryGap): void;
   onError(channel: string, error: Error): void;
-  /** The current connection's socket id. */
+  /** The current connection's socket id (undefined while not connected). */
   socketId(): string | undefined;
   /** How long a hole may stay open before history is asked (events can overtake each other). Default 250 ms. */
   reorderWindowMs?: number;
@@ -223,9 +223,11 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
 
   /**
    * A channel the client knows nothing about: learn its head, so that a reconnect before its
-   * first event still knows where to recover from. Asked when the channel is first wanted, so
-   * the answer is (nearly always) older than the subscription; an answer that comes after events
-   * were stored is `tentative` (see ChannelState).
+   * first event still knows where to recover from. Asked when the channel is first wanted on a
+   * live connection (the answer is then older than the subscription), else at its first
+   * confirmation; an answer that comes after events were stored is `tentative` (ChannelState).
+   * Events stored while that first answer is on its way and not delivered live because the
+   * connection dropped in the same instant are the one case recovery cannot see.
    */
   const learnHead = async (channel: string, state: ChannelState) => {
     const fetchHistory = options.fetchHistory;
@@ -253,7 +255,9 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
   return {
     track(channel) {
       const state = stateOf(channel);
-      if (state.kind === 'unknown') void learnHead(channel, state);
+      // Connected already (its credentials are fresh): ask now, before the subscription starts.
+      // Otherwise at the first confirmation, once the connection has its token.
+      if (state.kind === 'unknown' && options.socketId() !== undefined) void learnHead(channel, state);
     },
     receive(channel, incoming) {
       const unwrapped = unwrapHistoryEvent(incoming.data);

@@ -574,9 +574,13 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       (historyEndpoint === false
         ? undefined
         : httpHistoryFetcher(historyEndpoint, (url, init) =>
-            withToken((token) =>
-              requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
-            ),
+            // Like the auth requests: cookies, plus the library's own token as a bearer. Ably's
+            // tokens are Ably's (the route cannot verify them): cookies only there.
+            options.provider === 'ably'
+              ? requestAppEndpoint(options, url, init, 'history')
+              : withToken((token) =>
+                  requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
+                ),
           )),
     deliver,
     onGap: (gap) => emit('history_gap', gap),

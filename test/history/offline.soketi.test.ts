@@ -53,6 +53,8 @@ it('offline for 20 s while 200 events are published: all 200 in order once each;
   bounded.subscribe<number>(ticker, 'n', (n) => boundedReceived.push(n));
   bounded.on('history_gap', (gap) => gaps.push(gap));
   await Promise.all([full.whenSubscribed(room), bounded.whenSubscribed(ticker)]);
+  // Both know where the channels stand (their head, asked at the first subscription).
+  await eventually(() => expect([full.cursor(room), bounded.cursor(ticker)]).toEqual(['0', '0']));
 
   full.disconnect();
   bounded.disconnect();
