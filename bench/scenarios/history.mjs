@@ -56,6 +56,7 @@ export async function run({ soketi }) {
     const client = createRealtimeClient({
       provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port, tokenEndpoint: false,
       historyEndpoint: 'http://bench.local/api/realtime/history',
+      historyChannels: ['hist.{id}'],
       fetch: (input, init) => handler(new Request(new URL(String(input)), init)),
     });
     const times = [];

@@ -50,6 +50,8 @@ export interface HistoryRecoveryOptions {
   onError(channel: string, error: Error): void;
   /** The current connection's socket id (undefined while not connected). */
   socketId(): string | undefined;
+  /** Channels the app declared as history channels (their head is learnt on subscription). */
+  isHistoryChannel?(channel: string): boolean;
   /** How long a hole may stay open before history is asked (events can overtake each other). Default 250 ms. */
   reorderWindowMs?: number;
 }
@@ -232,6 +234,7 @@ export function createHistoryRecovery(options: HistoryRecoveryOptions): HistoryR
   const learnHead = async (channel: string, state: ChannelState) => {
     const fetchHistory = options.fetchHistory;
     if (!fetchHistory || isInternalChannel(channel) || state.headRequested || state.seq !== undefined) return;
+    if (!options.isHistoryChannel?.(channel)) return;
     state.headRequested = true;
     try {
       const page = await fetchHistory({ channel, after: undefined, limit: 0, socketIds: [] });

@@ -58,6 +58,14 @@ interface CommonClientOptions {
   historyEndpoint?: string | false;
   /** Replaces the request to `historyEndpoint` (tests, custom backends). */
   fetchHistory?: HistoryFetcher;
+  /**
+   * History channel patterns (the server's withHistory patterns, e.g. `['room.{roomId}']`). The
+   * client learns where such a channel stands as soon as it subscribes, so it recovers after a
+   * reconnect even before its first event. Without it a channel is known as a history channel
+   * from its first event or from a cursor handed over by a server render (`resumeFrom`, the
+   * hooks' `cursor`), and no request is made for any other channel.
+   */
+  historyChannels?: readonly string[];
   /** Replaces the provider's transport (custom providers, instrumented tests). */
   createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }

@@ -19,6 +19,7 @@ import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, to
 import { createHistoryRecovery, httpHistoryFetcher, type DeliveredEvent, type HistoryGap } from './historyRecovery.js';
 import { loadClientTransport } from './loadTransport.js';
 import { requestAppEndpoint } from './authRequests.js';
+import { channelPatternMatcher } from '../core/channelPolicy.js';
 import { clientOptionsFromEnv, type ClientOptions } from './options.js';
 
 /**
@@ -586,6 +587,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     onGap: (gap) => emit('history_gap', gap),
     onError: (channel, error) => emit('history_error', { channel, error }),
     socketId: () => (phase === 'connected' ? transport?.socketId : undefined),
+    isHistoryChannel: historyChannelMatcher(options.historyChannels),
   });
 
   const attach = (target: ClientTransport, entry: ChannelEntry) => {
@@ -855,6 +857,13 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     },
   };
   return client;
+}
+
+/** The client's `historyChannels` patterns as one test (the server's pattern rules). */
+function historyChannelMatcher(patterns: readonly string[] | undefined): ((channel: string) => boolean) | undefined {
+  if (!patterns || patterns.length === 0) return undefined;
+  const matchers = patterns.map((pattern) => channelPatternMatcher(pattern));
+  return (channel) => matchers.some((matches) => matches(channel));
 }
 
 /** `{ 'X-Socket-ID': id }` for a client that is connected, else `{}`. */

@@ -49,7 +49,7 @@ export function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => R
 
 export type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'> & ExtraClientOptions;
 /** Client options a suite may add to every provider's client. */
-export type ExtraClientOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'fetch' | 'headers' | 'historyEndpoint' | 'fetchHistory'>;
+export type ExtraClientOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'fetch' | 'headers' | 'historyEndpoint' | 'fetchHistory' | 'historyChannels'>;
 
 /** A "server" that signs with the wrong secret: the right app key, a signature of zeros. */
 export function forgedPusherSignature(appKey: string): NonNullable<AuthOptions['authorizeChannel']> {

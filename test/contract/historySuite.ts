@@ -80,6 +80,7 @@ export function defineHistorySuite(fixture: ContractFixture): void {
         fetch: (async (input: RequestInfo | URL, init?: RequestInit) => handler(new Request(new URL(String(input)), init))) as typeof fetch,
         headers: { 'x-user': userId },
         historyEndpoint: 'http://app.test/api/realtime/history',
+        historyChannels: ['hist.{id}', 'private-hist.{id}', 'bounded.{id}'],
       },
     );
   };

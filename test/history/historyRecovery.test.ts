@@ -18,6 +18,7 @@ function setup(pages: (request: Parameters<HistoryFetcher>[0]) => HistoryPage) {
       throw error;
     },
     socketId: () => '1.1',
+    isHistoryChannel: (channel) => channel === 'c',
     reorderWindowMs: 50,
   });
   const live = (seq: number, data: unknown = seq) => recovery.receive('c', { channel: 'c', event: 'n', data: wrapHistoryEvent({ id: `id${seq}`, seq }, data) });
@@ -110,7 +111,16 @@ describe('history recovery (client)', () => {
     expect(values()).toEqual([1, 2, 3]);
   });
 
-  it('a plain channel is asked about once, and never again', async () => {
+  it('asks nothing about a channel the app did not declare', async () => {
+    const { recovery, requests } = setup(() => page([], 0));
+    recovery.track('other');
+    recovery.subscribed('other');
+    recovery.subscribed('other');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(requests).toEqual([]);
+  });
+
+  it('a declared channel the server says is plain is asked about once, and never again', async () => {
     const { recovery, requests } = setup(() => ({ history: false, events: [], cursor: '0', more: false }));
     recovery.track('c');
     recovery.subscribed('c');

@@ -39,6 +39,7 @@ it('offline for 20 s while 200 events are published: all 200 in order once each;
       tokenEndpoint: false,
       fetch: (async (input: RequestInfo | URL, init?: RequestInit) => handler(new Request(new URL(String(input)), init))) as typeof fetch,
       historyEndpoint: 'http://app.test/api/realtime/history',
+      historyChannels: ['room.{id}', 'ticker.{id}'],
     });
     cleanup.push(() => created.disconnect());
     return created;
