@@ -78,9 +78,10 @@ export function defaultChannelAuthorizer(options: ClientOptions): ChannelAuthori
     postForm<ChannelAuthorization>(options, url, { socket_id: socketId, channel_name: channel }, token);
 }
 
-export function defaultUserAuthenticator(options: ClientOptions): UserAuthenticator | undefined {
+/** Signs in when `signIn` is true, and by default against the library's route handlers. */
+export function defaultUserAuthenticator(options: ClientOptions, byDefault: boolean): UserAuthenticator | undefined {
   if (options.authenticateUser) return options.authenticateUser;
-  if (!options.signIn) return undefined;
+  if (!(options.signIn ?? byDefault)) return undefined;
   const url = options.userAuthEndpoint ?? '/api/realtime/user-auth';
   return ({ socketId, token }) => postForm<UserAuthentication>(options, url, { socket_id: socketId }, token);
 }

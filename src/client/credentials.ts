@@ -107,6 +107,15 @@ export function tokenFetcherFor(options: ClientOptions): TokenFetcher | undefine
 }
 
 /**
+ * The setup the README shows: tokens from the library's token endpoint and signatures from its
+ * route handlers (nothing replaced). Only then do the defaults assume what the handlers answer:
+ * a signed-in user's connection signs in, and the token endpoint's 401 is an anonymous visitor.
+ */
+export function usesRouteHandlers(options: ClientOptions): boolean {
+  return !options.getCredentials && !options.authorizeChannel && options.tokenEndpoint !== false;
+}
+
+/**
  * Holds the current token. Every connect calls `refresh()` (always a new token); auth requests
  * call `current()` (the token, or a new one once it is within TOKEN_EXPIRY_MARGIN_MS of expiry or
  * was refused); a transport whose connection credential is the token (Ably) calls `handOut()`,
@@ -115,7 +124,9 @@ export function tokenFetcherFor(options: ClientOptions): TokenFetcher | undefine
 export class CredentialStore {
   private token: ClientToken | undefined;
   private handedOut = false;
-  private inFlight: Promise<ClientToken> | undefined;
+  private inFlight: Promise<ClientToken | undefined> | undefined;
+  /** Why the last fetch found no user (401), when visitors may connect without one. */
+  private visitorBecause: RealtimeError | undefined;
   /** Tokens fetched so far (tests and diagnostics). */
   fetchCount = 0;
 
@@ -125,10 +136,23 @@ export class CredentialStore {
     /** The live connection's id, if any: sent along so the server can tie the token to it. */
     private readonly liveSocketId: () => string | undefined = () => undefined,
     private readonly now: () => number = Date.now,
+    /**
+     * A 401 means "no session here": an anonymous visitor, who connects without a token (public
+     * channels) instead of stopping in `auth_failed`.
+     */
+    private readonly visitorsAllowed = false,
   ) {}
 
-  /** Fetches a new token (joining a fetch already in flight, which started after any use of the old one). */
-  refresh(extraChannels: readonly string[] = []): Promise<ClientToken> {
+  /** True while the token endpoint knows no user for this client (anonymous visitor). */
+  get anonymous(): boolean {
+    return this.visitorBecause !== undefined;
+  }
+
+  /**
+   * Fetches a new token (joining a fetch already in flight, which started after any use of the
+   * old one). Resolves undefined for an anonymous visitor.
+   */
+  refresh(extraChannels: readonly string[] = []): Promise<ClientToken | undefined> {
     this.token = undefined;
     this.inFlight ??= (async () => {
       try {
@@ -138,8 +162,12 @@ export class CredentialStore {
         try {
           token = await this.fetcher(socketId ? { channels, socketId } : { channels });
         } catch (error) {
-          throw toRealtimeError(error, 'fetching a token failed');
+          const failure = toRealtimeError(error, 'fetching a token failed');
+          if (!this.visitorsAllowed || failure.status !== 401) throw failure;
+          this.visitorBecause = failure;
+          return undefined;
         }
+        this.visitorBecause = undefined;
         if (typeof token?.token !== 'string' || typeof token.expiresAt !== 'number') {
           throw new RealtimeError('invalid_config', 'getCredentials() must resolve to { token: string, expiresAt: number }');
         }
@@ -154,11 +182,12 @@ export class CredentialStore {
     return this.inFlight;
   }
 
-  /** A token that is not about to expire, fetched if needed. */
-  async current(): Promise<string> {
+  /** A token that is not about to expire, fetched if needed; undefined for an anonymous visitor. */
+  async current(): Promise<string | undefined> {
     const token = this.token;
     if (token && token.expiresAt - TOKEN_EXPIRY_MARGIN_MS > this.now()) return token.token;
-    return (await this.refresh()).token;
+    if (this.anonymous) return undefined;
+    return (await this.refresh())?.token;
   }
 
   /** The connection credential for token-based providers: never the same token twice. */
@@ -168,7 +197,9 @@ export class CredentialStore {
       this.handedOut = true;
       return token;
     }
-    const fresh = await this.refresh(channels);
+    // Without a user there is no credential for a connection that needs one.
+    const fresh = this.visitorBecause ? undefined : await this.refresh(channels);
+    if (!fresh) throw this.visitorBecause!;
     this.handedOut = true;
     return fresh;
   }

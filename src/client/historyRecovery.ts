@@ -2,6 +2,9 @@ import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { cursorOf, parseCursor, unwrapHistoryEvent, type HistoryCursor, type HistoryPage } from '../core/history.js';
 import type { IncomingEvent } from '../core/provider.js';
 import { CONNECTION_CHANNEL_PREFIX, SYSTEM_CHANNEL } from '../core/systemEvents.js';
+import type { DeliveredEvent } from './channelRegistry.js';
+
+export type { DeliveredEvent };
 
 /**
  * Recovery on history channels (src/server/history), for every provider alike. The client calls
@@ -35,12 +38,6 @@ export type HistoryFetcher = (request: {
   /** This client's connections, whose own events (sent with their socket id) are skipped. */
   socketIds: readonly string[];
 }) => Promise<HistoryPage>;
-
-/** What a delivered history event carries besides its data. */
-export interface DeliveredEvent extends IncomingEvent {
-  id?: string | undefined;
-  cursor?: HistoryCursor | undefined;
-}
 
 export interface HistoryRecoveryOptions {
   /** Undefined: no requests (events are still unwrapped, ordered and de-duplicated). */

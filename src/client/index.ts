@@ -13,7 +13,7 @@ export {
   type SubscriptionStatus,
   type Unsubscribe,
 } from './realtimeClient.js';
-export { clientOptionsFromEnv, type ClientOptions } from './options.js';
+export { clientOptionsFromEnv, resolveClientOptions, type ClientOptions, type ClientOptionsInput } from './options.js';
 export { fullJitterDelay, backoffWindow, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 export { isTerminalAuthError } from './credentials.js';
 export { SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, type ReauthRequired, type TokenResponse } from '../core/systemEvents.js';

@@ -1,6 +1,6 @@
-import { RealtimeError } from '../core/errors.js';
+import { PROVIDER_NAMES, RealtimeError } from '../core/errors.js';
 import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
-import type { ReconnectOptions } from './backoff.js';
+import { resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 import type { HistoryFetcher } from './historyRecovery.js';
 
 interface CommonClientOptions {
@@ -12,9 +12,15 @@ interface CommonClientOptions {
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Replaces the HTTP call to `authEndpoint` (tests, custom transports). */
   authorizeChannel?: ChannelAuthorizer;
-  /** Replaces the HTTP call to `userAuthEndpoint`. Set `signIn: true` to sign in at all. */
+  /** Replaces the HTTP call to `userAuthEndpoint`. */
   authenticateUser?: UserAuthenticator;
-  /** Sign the connection in as the current user (needed for terminateUser / logout). */
+  /**
+   * Sign the connection in as the current user (what terminateUser / logout and Soketi's user
+   * authentication need). Default: sign in whenever the token endpoint knows the user, and treat
+   * a 401 from it as an anonymous visitor (public channels; a guest sign-in if the handlers offer
+   * one). `true`: this client is always a signed-in user's, a 401 stops it in `auth_failed`.
+   * `false`: never sign in.
+   */
   signIn?: boolean;
   /**
    * Where a fresh short-lived token is fetched (GET, `?channel=` per channel, JSON
@@ -84,11 +90,14 @@ export type ClientOptions =
       useBinaryProtocol?: boolean;
     });
 
+/** Some options: what they name replaces the `NEXT_PUBLIC_*` configuration, the rest is kept. */
+export type ClientOptionsInput = ClientOptions extends infer Each ? (Each extends unknown ? Partial<Each> : never) : never;
+
 /**
  * Reads `NEXT_PUBLIC_REALTIME_*` variables. Each is referenced literally so that Next.js inlines
  * it into the browser bundle; nothing here touches `window`.
  */
-export function clientOptionsFromEnv(): ClientOptions {
+function readClientEnv(): { options: ClientOptionsInput; problems: string[] } {
   const env = {
     provider: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_REALTIME_PROVIDER : undefined,
     soketiKey: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_APP_KEY : undefined,
@@ -101,52 +110,111 @@ export function clientOptionsFromEnv(): ClientOptions {
     ablyPort: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_PORT : undefined,
     ablyTLS: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_TLS : undefined,
   };
-  const problems: string[] = [];
-  const need = (value: string | undefined, name: string): string => {
-    if (!value) problems.push(`${name}: is not set`);
-    return value ?? '';
-  };
-  let options: ClientOptions | undefined;
   switch (env.provider) {
     case 'soketi':
-      options = {
-        provider: 'soketi',
-        key: need(env.soketiKey, 'NEXT_PUBLIC_SOKETI_APP_KEY'),
-        host: env.soketiHost || '127.0.0.1',
-        port: env.soketiPort ? Number(env.soketiPort) : 6001,
-        useTLS: env.soketiTLS === 'true',
+      return {
+        options: {
+          provider: 'soketi',
+          key: env.soketiKey || undefined,
+          host: env.soketiHost || '127.0.0.1',
+          port: env.soketiPort ? Number(env.soketiPort) : 6001,
+          useTLS: env.soketiTLS === 'true',
+        },
+        problems: [],
       };
-      break;
     case 'pusher':
-      options = {
-        provider: 'pusher',
-        key: need(env.pusherKey, 'NEXT_PUBLIC_PUSHER_KEY'),
-        cluster: need(env.pusherCluster, 'NEXT_PUBLIC_PUSHER_CLUSTER'),
-      };
-      break;
+      return { options: { provider: 'pusher', key: env.pusherKey || undefined, cluster: env.pusherCluster || undefined }, problems: [] };
     case 'ably':
       // The API key never reaches the browser: the client authenticates with tokens from tokenEndpoint.
-      options = {
-        provider: 'ably',
-        ...(env.ablyEndpoint ? { endpoint: env.ablyEndpoint } : {}),
-        ...(env.ablyPort ? { port: Number(env.ablyPort) } : {}),
-        ...(env.ablyTLS ? { tls: env.ablyTLS !== 'false' } : {}),
+      return {
+        options: {
+          provider: 'ably',
+          ...(env.ablyEndpoint ? { endpoint: env.ablyEndpoint } : {}),
+          ...(env.ablyPort ? { port: Number(env.ablyPort) } : {}),
+          ...(env.ablyTLS ? { tls: env.ablyTLS !== 'false' } : {}),
+        },
+        problems: [],
       };
-      break;
     case 'memory':
-      options = { provider: 'memory' };
-      break;
+      return { options: { provider: 'memory' }, problems: [] };
     default:
-      problems.push(
-        env.provider
-          ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(env.provider)} is not one of soketi, pusher, ably, memory`
-          : 'NEXT_PUBLIC_REALTIME_PROVIDER: is not set',
-      );
+      return {
+        options: {},
+        problems: [
+          env.provider
+            ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(env.provider)} is not one of ${PROVIDER_NAMES.join(', ')}`
+            : 'NEXT_PUBLIC_REALTIME_PROVIDER: is not set',
+        ],
+      };
   }
-  if (problems.length > 0 || !options) {
-    throw new RealtimeError('invalid_config', `next-realtime client is not configured correctly:\n  - ${problems.join('\n  - ')}`, {
-      details: { problems },
-    });
+}
+
+/** The variable that supplies an option when the app does not pass it. */
+const ENV_NAMES: Record<string, Record<string, string>> = {
+  soketi: { key: 'NEXT_PUBLIC_SOKETI_APP_KEY', host: 'NEXT_PUBLIC_SOKETI_HOST', port: 'NEXT_PUBLIC_SOKETI_PORT' },
+  pusher: { key: 'NEXT_PUBLIC_PUSHER_KEY', cluster: 'NEXT_PUBLIC_PUSHER_CLUSTER' },
+  ably: { port: 'NEXT_PUBLIC_ABLY_PORT' },
+};
+
+/** Problems with a merged configuration, each naming the option and the variable behind it. */
+function configProblems(options: ClientOptionsInput): string[] {
+  const problems: string[] = [];
+  const provider = options.provider;
+  const source = (field: string) => {
+    const variable = provider ? ENV_NAMES[provider]?.[field] : undefined;
+    return variable ? `${variable} (or the \`${field}\` option)` : `the \`${field}\` option`;
+  };
+  const record = options as Record<string, unknown>;
+  const required = provider === 'soketi' ? ['key', 'host'] : provider === 'pusher' ? ['key', 'cluster'] : [];
+  for (const field of required) {
+    if (typeof record[field] !== 'string' || record[field] === '') problems.push(`${source(field)}: is not set`);
   }
-  return options;
+  if (record.port !== undefined && !(Number.isInteger(record.port) && (record.port as number) > 0 && (record.port as number) < 65536)) {
+    problems.push(`${source('port')}: ${JSON.stringify(record.port)} is not a port number`);
+  }
+  try {
+    resolveReconnectOptions(options.reconnect);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return problems;
+}
+
+/**
+ * The client's configuration: the options the app passed (a value of `undefined` names nothing)
+ * over the `NEXT_PUBLIC_*` variables of the same provider. Never throws: a configuration that
+ * cannot work comes back as an `invalid_config` RealtimeError that names what to set.
+ */
+export function resolveClientOptions(input: ClientOptionsInput = {}): { options: ClientOptions } | { error: RealtimeError } {
+  const named = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as ClientOptionsInput;
+  const env = readClientEnv();
+  let merged: ClientOptionsInput;
+  let problems: string[];
+  if (!named.provider) {
+    merged = { ...env.options, ...named } as ClientOptionsInput;
+    problems = [...env.problems, ...configProblems(merged)];
+  } else if (!(PROVIDER_NAMES as readonly string[]).includes(named.provider)) {
+    merged = named;
+    problems = [`provider: ${JSON.stringify(named.provider)} is not one of ${PROVIDER_NAMES.join(', ')}`];
+  } else {
+    // Another provider's variables say nothing about this one.
+    merged = (env.options.provider === named.provider ? { ...env.options, ...named } : named) as ClientOptionsInput;
+    problems = configProblems(merged);
+  }
+  if (problems.length > 0) {
+    return {
+      error: new RealtimeError('invalid_config', `next-realtime client is not configured correctly:\n  - ${problems.join('\n  - ')}`, {
+        details: { problems },
+        ...(merged.provider && (PROVIDER_NAMES as readonly string[]).includes(merged.provider) ? { provider: merged.provider } : {}),
+      }),
+    };
+  }
+  return { options: merged as ClientOptions };
+}
+
+/** The client configuration from `NEXT_PUBLIC_*` alone; throws an `invalid_config` RealtimeError if incomplete. */
+export function clientOptionsFromEnv(): ClientOptions {
+  const resolved = resolveClientOptions();
+  if ('error' in resolved) throw resolved.error;
+  return resolved.options;
 }

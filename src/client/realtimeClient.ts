@@ -1,57 +1,44 @@
-import { assertChannelName, channelKind } from '../core/channels.js';
+import { channelKind } from '../core/channels.js';
 import { CLIENT_EVENT_PREFIX } from '../core/events.js';
 import { isRealtimeError, RealtimeError, type ProviderName } from '../core/errors.js';
-import type {
-  ChannelAuthorizer,
-  ClientTransport,
-  ConnectionState as TransportConnectionState,
-  IncomingEvent,
-  PresenceMember,
-  TransportAuth,
-  UserAuthentication,
-  UserAuthenticator,
-} from '../core/provider.js';
+import type { ClientTransport, ConnectionState as TransportConnectionState, PresenceMember } from '../core/provider.js';
 import { SOCKET_ID_HEADER } from '../core/socketId.js';
-import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
-import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
+import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
 import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
-import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError } from './credentials.js';
-import { createHistoryRecovery, httpHistoryFetcher, type DeliveredEvent, type HistoryGap } from './historyRecovery.js';
-import { loadClientTransport } from './loadTransport.js';
+import {
+  createChannelRegistry,
+  type ChannelEventHandler,
+  type EventHandler,
+  type PresenceListener,
+  type SubscriptionStatus,
+  type Unsubscribe,
+} from './channelRegistry.js';
+import { createConnectionAuth } from './connectionAuth.js';
 import { requestAppEndpoint } from './authRequests.js';
 import { channelPatternMatcher } from '../core/channelPolicy.js';
-import { clientOptionsFromEnv, type ClientOptions } from './options.js';
+import { createHistoryRecovery, httpHistoryFetcher, type HistoryGap } from './historyRecovery.js';
+import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError, usesRouteHandlers } from './credentials.js';
+import { createEmitter, safely } from './listeners.js';
+import { loadClientTransport } from './loadTransport.js';
+import { resolveClientOptions, type ClientOptions, type ClientOptionsInput } from './options.js';
+import { createReauthentication } from './reauthentication.js';
+import { createUnconfiguredClient } from './unconfiguredClient.js';
+
+export type {
+  ChannelEventHandler,
+  EventHandler,
+  EventMeta,
+  PresenceChange,
+  PresenceListener,
+  SubscriptionStatus,
+  Unsubscribe,
+} from './channelRegistry.js';
 
 /**
  * `auth_failed` is decided here only: the token endpoint or user authentication answered
  * 401/403; the user must log in again, and nothing is retried until `connect()` is called.
  */
 export type ConnectionState = TransportConnectionState;
-
-export interface EventMeta {
-  channel: string;
-  event: string;
-  /** Sender of a client event on a presence channel, when the provider says. */
-  userId?: string | undefined;
-  /** History channels: the event's id (unique per publish) and the cursor after it. */
-  id?: string | undefined;
-  cursor?: string | undefined;
-}
-export type EventHandler<T = unknown> = (data: T, meta: EventMeta) => void;
-/** Receives every event of a channel (useChannel). */
-export type ChannelEventHandler = (event: string, data: unknown, meta: EventMeta) => void;
-export type Unsubscribe = () => void;
-
-export interface PresenceChange {
-  type: 'subscribed' | 'member_added' | 'member_removed';
-  /** The member who joined or left (absent for `subscribed`). */
-  member?: PresenceMember | undefined;
-  /** Everyone present after the change. */
-  members: PresenceMember[];
-}
-export type PresenceListener = (change: PresenceChange) => void;
-
-export type SubscriptionStatus = 'pending' | 'subscribed' | 'failed';
 
 /** Events an app can observe with `client.on(name, listener)`. */
 export interface RealtimeClientEvents {
@@ -74,7 +61,8 @@ export interface RealtimeClientEvents {
 export { SOCKET_ID_HEADER };
 
 export interface RealtimeClient {
-  readonly provider: ProviderName;
+  /** Undefined only for a configuration that names no provider (state `failed`, `invalid_config`). */
+  readonly provider: ProviderName | undefined;
   readonly state: ConnectionState;
   /** The error that caused the current state, when there was one. */
   readonly error: Error | undefined;
@@ -97,15 +85,15 @@ export interface RealtimeClient {
   whenSubscribed(channel: string): Promise<void>;
   /** Undefined when nothing listens on the channel. */
   subscriptionStatus(channel: string): SubscriptionStatus | undefined;
+  /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
+  whisper(channel: string, event: string, data: unknown): void;
   /**
-   * History channels: deliver every event after `cursor` (from `history()` in a server
-   * component) once the channel is subscribed, then the live ones, each exactly once.
+   * History channels (docs/delivery.md): deliver every event after `cursor` (from `history()` in
+   * a server component) once the channel is subscribed, then the live ones, each exactly once.
    */
   resumeFrom(channel: string, cursor: string): void;
   /** The position of the last event delivered on a history channel. */
   cursor(channel: string): string | undefined;
-  /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
-  whisper(channel: string, event: string, data: unknown): void;
   members(channel: string): PresenceMember[];
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
   on<K extends keyof RealtimeClientEvents>(event: K, listener: (payload: RealtimeClientEvents[K]) => void): Unsubscribe;
@@ -121,77 +109,42 @@ export interface RealtimeClient {
   withSocketId<T extends RequestInit>(init?: T): T;
 }
 
-interface ChannelEntry {
-  readonly name: string;
-  handlers: Map<string, Set<EventHandler<any>>>;
-  allHandlers: Set<ChannelEventHandler>;
-  presence: Set<PresenceListener>;
-  status: SubscriptionStatus;
-  error?: Error | undefined;
-  waiters: Array<{ resolve(): void; reject(error: Error): void }>;
-  leaveTimer?: ReturnType<typeof setTimeout> | undefined;
-  /** A retryable authorization failure (network, 5xx) is tried again with backoff. */
-  retryTimer?: ReturnType<typeof setTimeout> | undefined;
-  failedAttempts: number;
-}
+/**
+ * What the client is doing: `stopped` (idle, disconnected, failed, auth_failed), `connecting`
+ * (token fetched, transport connecting), `connected`, `waiting` (backoff timer running).
+ */
+type Phase = 'stopped' | 'connecting' | 'connected' | 'waiting';
 
-/** A channel refusal worth retrying: the auth endpoint or network failed, not the policy. */
-function isRetryableSubscriptionError(error: Error): boolean {
-  if (isTerminalAuthError(error)) return false;
-  if (isRealtimeError(error)) return error.retryable || (error.status !== undefined && error.status >= 500);
-  return false;
-}
-
-function referenceCount(entry: ChannelEntry): number {
-  let count = entry.allHandlers.size + entry.presence.size;
-  for (const set of entry.handlers.values()) count += set.size;
-  return count;
-}
-
-/** Runs app callbacks; one that throws must not stop delivery to the others. */
-function safely(run: () => void): void {
-  try {
-    run();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
+/** A connection that ended and will not come back until `connect()`. */
+type StoppedState = 'failed' | 'auth_failed' | 'disconnected';
+const isStoppedState = (state: ConnectionState): state is StoppedState =>
+  state === 'failed' || state === 'auth_failed' || state === 'disconnected';
 
 /**
  * The provider-agnostic browser client. It owns what no provider SDK gets right on its own:
- * - one transport subscription per channel however many handlers listen (reference counted,
- *   left a tick after the last handler goes, so React StrictMode's remount reuses it);
- * - a fresh token before every connect and reconnect (CredentialStore);
+ * - one transport subscription per channel however many handlers listen (channelRegistry.ts);
+ * - a fresh token before every connect and reconnect (CredentialStore, connectionAuth.ts);
  * - reconnects: when a connection is lost the transport stops its SDK's own retrying and the
  *   client reconnects after a full-jitter exponential delay (backoff.ts);
  * - terminal auth failures (401/403) stop it in state `auth_failed`;
- * - `reauth_required` on the system channel: re-authentication in place.
+ * - `reauth_required` on the system channel: re-authentication in place (reauthentication.ts).
  *
- * Phases: `stopped` (idle, disconnected, failed, auth_failed), `connecting` (token fetched,
- * transport connecting), `connected`, `waiting` (backoff timer running). `generation` changes
- * whenever the phase does, so late results of an abandoned attempt are ignored.
+ * Every change of phase and state goes through `transition()`. `generation` changes with every
+ * phase but `connected`, so late results of an abandoned attempt are ignored.
  */
-export function createRealtimeClient(options: ClientOptions = clientOptionsFromEnv()): RealtimeClient {
+export function createRealtimeClient(options?: ClientOptionsInput): RealtimeClient {
+  const resolved = resolveClientOptions(options);
+  return 'error' in resolved ? createUnconfiguredClient(resolved.error) : createConfiguredClient(resolved.options);
+}
+
+function createConfiguredClient(options: ClientOptions): RealtimeClient {
   const reconnect = resolveReconnectOptions(options.reconnect);
-  const reauthSpreadMs = options.reauthSpreadMs ?? 2000;
-  const channels = new Map<string, ChannelEntry>();
   const stateListeners = new Set<(state: ConnectionState, error?: Error) => void>();
-  const eventListeners = new Map<keyof RealtimeClientEvents, Set<(payload: any) => void>>();
-  const fetcher = tokenFetcherFor(options);
-  const credentials = fetcher
-    ? new CredentialStore(
-        fetcher,
-        () => [...channels.keys()],
-        // The id the server records the connection under (Ably: its connectionId).
-        () => (phase === 'connected' ? transport?.connectionId ?? transport?.socketId : undefined),
-      )
-    : undefined;
+  const events = createEmitter<RealtimeClientEvents>();
 
   let state: ConnectionState = 'idle';
   let lastError: Error | undefined;
-  let phase: 'stopped' | 'connecting' | 'connected' | 'waiting' = 'stopped';
+  let phase: Phase = 'stopped';
   let generation = 0;
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -199,12 +152,55 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
   let transport: ClientTransport | undefined;
   let transportPromise: Promise<ClientTransport> | undefined;
   let systemSubscription: Unsubscribe | undefined;
-  let reauthInFlight: Promise<void> | undefined;
-  let reauthTimer: ReturnType<typeof setTimeout> | undefined;
-  const handledRotations = new Set<string>();
 
-  const emit = <K extends keyof RealtimeClientEvents>(event: K, payload: RealtimeClientEvents[K]) => {
-    for (const listener of [...(eventListeners.get(event) ?? [])]) safely(() => listener(payload));
+  const channels = createChannelRegistry({
+    transport: () => transport,
+    isConnected: () => phase === 'connected',
+    onListenerAdded: () => startIfIdle(),
+    onSubscribed: (channel) => {
+      events.emit('subscribed', { channel });
+      recovery.subscribed(channel);
+    },
+    onSubscriptionError: (channel, error) => events.emit('subscription_error', { channel, error }),
+    // History channels: ordered, de-duplicated and recovered (historyRecovery.ts), then delivered.
+    onEvent: (channel, incoming) => recovery.receive(channel, incoming),
+    onChannelAdded: (channel) => recovery.track(channel),
+    onChannelRemoved: (channel) => recovery.forget(channel),
+    reconnect,
+  });
+  const fetcher = tokenFetcherFor(options);
+  const credentials = fetcher
+    ? new CredentialStore(
+        fetcher,
+        () => channels.names(),
+        // The id the server records the connection under (Ably: its connectionId).
+        () => (phase === 'connected' ? transport?.connectionId ?? transport?.socketId : undefined),
+        Date.now,
+        // The token endpoint's 401 is a visitor without a session, unless the app said this
+        // client is a signed-in user's (`signIn: true`).
+        usesRouteHandlers(options) && options.signIn !== true,
+      )
+    : undefined;
+
+  /**
+   * The one place the client changes phase and state. Leaving a live connection (for `stopped`
+   * or `waiting`, or with `restart`) tears it down: the transport closes and every channel has
+   * to be confirmed again. Stopping on an error rejects whoever waits for a subscription.
+   */
+  const transition = (next: Phase, change: { state?: ConnectionState; error?: Error; restart?: boolean } = {}) => {
+    const live = phase === 'connecting' || phase === 'connected';
+    clearTimeout(retryTimer);
+    clearTimeout(connectTimer);
+    retryTimer = connectTimer = undefined;
+    if (next !== 'connected') generation += 1;
+    phase = next;
+    if (next === 'stopped') reauth.cancel();
+    if (live && (next === 'stopped' || next === 'waiting' || change.restart)) {
+      transport?.disconnect();
+      channels.markAllPending();
+    }
+    if (change.state) setState(change.state, change.error);
+    if (next === 'stopped' && change.error) channels.rejectWaiters(change.error);
   };
 
   const setState = (next: ConnectionState, error?: Error) => {
@@ -215,79 +211,38 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     for (const listener of [...stateListeners]) safely(() => listener(next, error));
   };
 
-  const clearTimers = () => {
-    clearTimeout(retryTimer);
-    clearTimeout(connectTimer);
-    retryTimer = connectTimer = undefined;
-  };
-
-  const settle = (entry: ChannelEntry) => {
-    const waiters = entry.waiters.splice(0);
-    for (const waiter of waiters) {
-      if (entry.status === 'subscribed') waiter.resolve();
-      else waiter.reject(entry.error ?? new RealtimeError('forbidden', `subscription to ${entry.name} failed`));
-    }
-  };
-
-  /** The connection is gone: every subscription has to be confirmed again. */
-  const markChannelsPending = () => {
-    for (const entry of channels.values()) {
-      entry.status = 'pending';
-      entry.error = undefined;
-    }
-  };
-
-  const rejectWaiters = (error: Error) => {
-    for (const entry of channels.values()) {
-      for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
-    }
-  };
-
-  /** Ends the current connection and every pending retry; later callbacks of it are ignored. */
-  const halt = () => {
-    clearTimers();
-    clearTimeout(reauthTimer);
-    generation += 1;
-    phase = 'stopped';
-    transport?.disconnect();
-    markChannelsPending();
-  };
-
   /** Stops for good (until `connect()`): `failed`, `auth_failed`, or a close the server asked for. */
-  const stop = (next: 'failed' | 'auth_failed' | 'disconnected', error: Error | undefined) => {
-    halt();
-    setState(next, error);
-    if (error) rejectWaiters(error);
-  };
+  const stop = (next: StoppedState, error: Error | undefined) => transition('stopped', { state: next, error });
 
   const authFailed = (error: unknown) => {
     if (state === 'auth_failed') return;
     const failure = toRealtimeError(error, 'authentication failed');
     stop('auth_failed', failure);
-    emit('auth_failed', failure);
+    events.emit('auth_failed', failure);
   };
 
   const fail = (error: unknown) => stop('failed', toRealtimeError(error, 'the connection failed'));
 
+  /** Schedules the next attempt for `generation` after `delayMs` (backoff, or back online). */
+  const scheduleAttempt = (delayMs: number) => {
+    const scheduled = generation;
+    retryTimer = setTimeout(() => {
+      if (scheduled === generation) void beginAttempt();
+    }, delayMs);
+  };
+
   /** Lost connection or failed attempt: close what is left and try again after a jittered delay. */
   const retryLater = (error?: Error) => {
     if (phase === 'waiting' || phase === 'stopped') return;
-    clearTimers();
-    const scheduled = ++generation;
-    phase = 'waiting';
-    transport?.disconnect();
-    markChannelsPending();
     if (attempt >= reconnect.maxAttempts) {
       fail(new RealtimeError('provider_unavailable', `gave up after ${attempt} reconnect attempts${error ? `: ${error.message}` : ''}`, { cause: error }));
       return;
     }
     const delayMs = fullJitterDelay(attempt, reconnect);
     attempt += 1;
-    setState('reconnecting', error);
-    emit('reconnect_scheduled', { attempt, delayMs, error });
-    retryTimer = setTimeout(() => {
-      if (scheduled === generation) void beginAttempt();
-    }, delayMs);
+    transition('waiting', { state: 'reconnecting', error });
+    events.emit('reconnect_scheduled', { attempt, delayMs, error });
+    scheduleAttempt(delayMs);
   };
 
   const attemptFailed = (error: unknown) => {
@@ -296,10 +251,49 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     else retryLater(toRealtimeError(error, 'connecting failed'));
   };
 
+  const connectionAuth = createConnectionAuth({
+    options,
+    credentials,
+    transport: () => transport,
+    generation: () => generation,
+    isConnecting: () => phase === 'connecting',
+    isConnected: () => phase === 'connected',
+    authFailed,
+    retryLater,
+    signedIn: () => {
+      attempt = 0;
+    },
+    subscribeAll: (channel) => channels.subscribeAll(channel, () => {}),
+  });
+
+  const historyEndpoint = options.historyEndpoint ?? '/api/realtime/history';
+  const historyPatterns = (options.historyChannels ?? []).map((pattern) => channelPatternMatcher(pattern));
+  const recovery = createHistoryRecovery({
+    fetchHistory:
+      options.fetchHistory ??
+      (historyEndpoint === false
+        ? undefined
+        : httpHistoryFetcher(historyEndpoint, (url, init) =>
+            // Like the auth requests: cookies, plus the library's own token as a bearer. Ably's
+            // tokens are Ably's (the route cannot verify them): cookies only there.
+            options.provider === 'ably'
+              ? requestAppEndpoint(options, url, init, 'history')
+              : connectionAuth.withToken((token) =>
+                  requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
+                ),
+          )),
+    deliver: (channel, event) => channels.deliver(channel, event),
+    onGap: (gap) => events.emit('history_gap', gap),
+    onError: (channel, error) => events.emit('history_error', { channel, error }),
+    socketId: () => (phase === 'connected' ? transport?.socketId : undefined),
+    isHistoryChannel: historyPatterns.length > 0 ? (channel) => historyPatterns.some((matches) => matches(channel)) : undefined,
+  });
+
   const ensureTransport = (): Promise<ClientTransport> => {
     transportPromise ??= (async () => {
       let loaded: ClientTransport;
       try {
+        const auth = connectionAuth.auth;
         loaded = await (options.createTransport ? options.createTransport(auth) : loadClientTransport(options, auth));
       } catch (error) {
         // A missing SDK or an unsupported provider: no retry can fix it.
@@ -309,7 +303,7 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       }
       transport = loaded;
       loaded.onStateChange(onTransportState);
-      for (const entry of channels.values()) attach(loaded, entry);
+      channels.attachAll(loaded);
       return loaded;
     })();
     return transportPromise;
@@ -317,9 +311,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
 
   /** One connection attempt: a fresh token, then the transport's connect, bounded by connectTimeoutMs. */
   const beginAttempt = async () => {
-    const current = ++generation;
-    phase = 'connecting';
-    setState(attempt > 0 ? 'reconnecting' : 'connecting');
+    transition('connecting', { state: attempt > 0 ? 'reconnecting' : 'connecting' });
+    const current = generation;
     let loaded: ClientTransport;
     try {
       loaded = await ensureTransport();
@@ -349,24 +342,40 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     const page = (globalThis as { window?: { addEventListener?(type: string, listener: () => void): void } }).window;
     page?.addEventListener?.('online', () => {
       if (phase !== 'waiting') return;
-      clearTimeout(retryTimer);
-      const scheduled = ++generation;
+      transition('waiting');
       attempt = 0;
-      retryTimer = setTimeout(() => {
-        if (scheduled === generation) void beginAttempt();
-      }, fullJitterDelay(0, { baseMs: Math.min(reconnect.baseMs, 1000), capMs: reconnect.capMs }));
+      scheduleAttempt(fullJitterDelay(0, { baseMs: Math.min(reconnect.baseMs, 1000), capMs: reconnect.capMs }));
     });
   };
+
+  const reauth = createReauthentication({
+    credentials,
+    connectedTransport: () => (phase === 'connected' ? transport : undefined),
+    generation: () => generation,
+    isConnected: () => phase === 'connected',
+    lastError: () => lastError,
+    reconnect: () => {
+      const connected = waitForConnection();
+      transition('connecting', { restart: true });
+      void beginAttempt();
+      return connected;
+    },
+    reauthenticated: (rotationId) => events.emit('reauthenticated', { rotationId }),
+    reauthFailed: (error) => events.emit('reauth_failed', error),
+    authFailed,
+    spreadMs: options.reauthSpreadMs ?? 2000,
+  });
 
   const start = () => {
     if (phase !== 'stopped') return;
     attempt = 0;
-    phase = 'connecting';
     watchNetwork();
-    if (options.systemEvents !== false && !systemSubscription) {
-      systemSubscription = addHandler(SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, (data) => onReauthRequired(data as ReauthRequired));
-    }
+    // beginAttempt leaves `stopped` before its first await, so this subscription does not start
+    // a second attempt, and is in the token's channel list.
     void beginAttempt();
+    if (options.systemEvents !== false && !systemSubscription) {
+      systemSubscription = channels.subscribe(SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, (data) => reauth.onReauthRequired(data as ReauthRequired));
+    }
   };
 
   /** Subscribing connects, unless the client stopped on an error only `connect()` should clear. */
@@ -374,18 +383,27 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     if (phase === 'stopped' && (state === 'idle' || state === 'disconnected')) start();
   };
 
+  /** Resolves on the next `connected`; rejects when the client stops instead. */
+  const waitForConnection = () =>
+    new Promise<void>((resolve, reject) => {
+      const off = client.onStateChange((next, error) => {
+        if (next === 'connected') resolve();
+        else if (isStoppedState(next)) reject(error ?? lastError ?? new RealtimeError('closed', `the connection ended in state ${next}`));
+        else return;
+        off();
+      });
+    });
+
   function onTransportState(next: TransportConnectionState, error?: Error) {
     if (phase !== 'connecting' && phase !== 'connected') return;
     switch (next) {
       case 'connected':
         if (phase === 'connected') return;
-        clearTimeout(connectTimer);
-        phase = 'connected';
         // A connection that still has to sign in (Ably, below) counts as a successful attempt only
         // once it did: a refused one (too_many_connections) keeps backing off.
-        if (!needsTokenSignIn()) attempt = 0;
-        setState('connected');
-        void signInWithToken();
+        if (!connectionAuth.needsTokenSignIn()) attempt = 0;
+        transition('connected', { state: 'connected' });
+        void connectionAuth.signInWithToken();
         return;
       case 'reconnecting':
         // Without an error, while an attempt is under way, this is the SDK saying "connecting
@@ -395,10 +413,8 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
           // A token-based SDK (Ably) renews an expired token in place, fetching a fresh one through
           // fetchToken and resuming the same connection (no message lost): let it, within the
           // connect timeout, instead of closing and starting over.
-          clearTimeout(connectTimer);
-          phase = 'connecting';
-          const renewing = ++generation;
-          setState('reconnecting', error);
+          transition('connecting', { state: 'reconnecting', error });
+          const renewing = generation;
           connectTimer = setTimeout(() => {
             if (renewing === generation && phase === 'connecting') retryLater(error);
           }, reconnect.connectTimeoutMs);
@@ -421,344 +437,6 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     }
   }
 
-  // --- credentials for the transports -------------------------------------------------------
-
-  const tokenForRequest = async (): Promise<string | undefined> => {
-    if (!credentials) return undefined;
-    try {
-      return await credentials.current();
-    } catch (error) {
-      if (isTerminalAuthError(error)) authFailed(error);
-      throw error;
-    }
-  };
-
-  /** Runs an auth request with the current token; a 401 gets one retry with a new token. */
-  const withToken = async <T>(call: (token: string | undefined) => Promise<T>): Promise<T> => {
-    const token = await tokenForRequest();
-    try {
-      return await call(token);
-    } catch (error) {
-      const status = (error as { status?: unknown })?.status;
-      if (!credentials || !token || status !== 401) throw error;
-      credentials.invalidate(token);
-      return call(await tokenForRequest());
-    }
-  };
-
-  const baseAuthorize = defaultChannelAuthorizer(options);
-  const baseAuthenticate = defaultUserAuthenticator(options);
-
-  const authorizeChannel: ChannelAuthorizer = (request) => withToken((token) => baseAuthorize({ ...request, token }));
-
-  /**
-   * A signed-in connection joins its user's connection channel (a presence channel, member id =
-   * socket id, signed by the route handlers' connection hooks) for its whole life: that is how the
-   * server tells live connections from closed ones (connection limits, rotation).
-   */
-  let connectionChannel: { userId: string; release: Unsubscribe | undefined } | undefined;
-  const joinConnectionChannel = (authentication: UserAuthentication) => {
-    let userId: string | undefined;
-    try {
-      const id = (JSON.parse(authentication.user_data) as { id?: unknown }).id;
-      userId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-    } catch {
-      return;
-    }
-    if (userId) joinConnectionChannelOf(userId);
-  };
-  const joinConnectionChannelOf = (userId: string) => {
-    if (options.connectionChannel === false) return;
-    if (connectionChannel?.userId === userId) return;
-    connectionChannel?.release?.();
-    const joining: { userId: string; release: Unsubscribe | undefined } = { userId, release: undefined };
-    connectionChannel = joining;
-    connectionChannelName(userId).then(
-      (name) => {
-        if (connectionChannel === joining) joining.release = client.subscribeAll(name, () => {});
-      },
-      () => {
-        // No Web Crypto (a page served over plain http from another host): nothing to join.
-      },
-    );
-  };
-
-  /**
-   * Token-identified transports (Ably) have no `pusher:signin`: a connection signs in by fetching
-   * a token for itself (`socket_id` = the transport's connectionId). The server counts it against
-   * the user's connection limit (a refusal is `too_many_connections`, handled like a refused sign-in), the
-   * connection switches to that token in place, and joins the user's connection channel (its
-   * presence tells the server which connections are still alive). Once per connection.
-   */
-  let signedInConnection: string | undefined;
-  const needsTokenSignIn = (): boolean =>
-    Boolean(options.signIn && credentials && transport?.reauthenticate && transport.userId && transport.connectionId && transport.connectionId !== signedInConnection);
-  const signInWithToken = async () => {
-    if (!needsTokenSignIn() || !credentials || !transport?.reauthenticate) return;
-    const target = transport;
-    const userId = target.userId!;
-    const connectionId = target.connectionId!;
-    const current = generation;
-    try {
-      let name: string | undefined;
-      if (options.connectionChannel !== false) name = await connectionChannelName(userId).catch(() => undefined);
-      if (current !== generation) return;
-      await credentials.refresh(name ? [name] : []);
-      if (current !== generation) return;
-      await target.reauthenticate!();
-      if (current !== generation) return;
-      signedInConnection = connectionId;
-      attempt = 0;
-      joinConnectionChannelOf(userId);
-    } catch (error) {
-      if (current !== generation) return;
-      if (isTerminalAuthError(error)) authFailed(error);
-      else retryLater(toRealtimeError(error, 'signing the connection in failed'));
-    }
-  };
-
-  /** Who the connection is: a refusal here is the user's, so it stops the client. */
-  const authenticateUser: UserAuthenticator | undefined = baseAuthenticate
-    ? async (request) => {
-        try {
-          const authentication = await withToken((token) => baseAuthenticate({ ...request, token }));
-          joinConnectionChannel(authentication);
-          return authentication;
-        } catch (error) {
-          if (isTerminalAuthError(error)) authFailed(error);
-          else if (phase === 'connected' || phase === 'connecting') retryLater(toRealtimeError(error, 'user authentication failed'));
-          throw error;
-        }
-      }
-    : undefined;
-
-  const auth: TransportAuth = {
-    authorizeChannel,
-    authenticateUser,
-    fetchToken: credentials
-      ? async (request) => {
-          try {
-            return await credentials.handOut(request.channels);
-          } catch (error) {
-            if (isTerminalAuthError(error)) authFailed(error);
-            throw error;
-          }
-        }
-      : undefined,
-  };
-
-  // --- channels ---------------------------------------------------------------------------
-
-  const notifyPresence = (entry: ChannelEntry, type: PresenceChange['type'], member?: PresenceMember) => {
-    if (entry.presence.size === 0) return;
-    const change: PresenceChange = { type, member, members: transport?.members(entry.name) ?? [] };
-    for (const listener of [...entry.presence]) safely(() => listener(change));
-  };
-
-  const deliver = (channel: string, incoming: DeliveredEvent) => {
-    const entry = channels.get(channel);
-    if (!entry) return;
-    const meta: EventMeta = { channel, event: incoming.event, userId: incoming.userId };
-    if (incoming.id !== undefined) {
-      meta.id = incoming.id;
-      meta.cursor = incoming.cursor;
-    }
-    // Copies: a handler that unsubscribes while we iterate must not skip its neighbours.
-    for (const handler of [...(entry.handlers.get(incoming.event) ?? [])]) safely(() => handler(incoming.data, meta));
-    for (const handler of [...entry.allHandlers]) safely(() => handler(incoming.event, incoming.data, meta));
-  };
-
-  const historyEndpoint = options.historyEndpoint ?? '/api/realtime/history';
-  const recovery = createHistoryRecovery({
-    fetchHistory:
-      options.fetchHistory ??
-      (historyEndpoint === false
-        ? undefined
-        : httpHistoryFetcher(historyEndpoint, (url, init) =>
-            // Like the auth requests: cookies, plus the library's own token as a bearer. Ably's
-            // tokens are Ably's (the route cannot verify them): cookies only there.
-            options.provider === 'ably'
-              ? requestAppEndpoint(options, url, init, 'history')
-              : withToken((token) =>
-                  requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
-                ),
-          )),
-    deliver,
-    onGap: (gap) => emit('history_gap', gap),
-    onError: (channel, error) => emit('history_error', { channel, error }),
-    socketId: () => (phase === 'connected' ? transport?.socketId : undefined),
-    isHistoryChannel: historyChannelMatcher(options.historyChannels),
-  });
-
-  const attach = (target: ClientTransport, entry: ChannelEntry) => {
-    const current = () => channels.get(entry.name) === entry;
-    target.subscribe(entry.name, {
-      onEvent: (incoming: IncomingEvent) => {
-        // History channels: ordered, de-duplicated, recovered (historyRecovery.ts), then deliver().
-        if (current()) recovery.receive(entry.name, incoming);
-      },
-      onSubscribed: () => {
-        if (!current()) return;
-        entry.failedAttempts = 0;
-        entry.status = 'subscribed';
-        entry.error = undefined;
-        settle(entry);
-        emit('subscribed', { channel: entry.name });
-        notifyPresence(entry, 'subscribed');
-        recovery.subscribed(entry.name);
-      },
-      onError: (error) => {
-        if (!current()) return;
-        entry.status = 'failed';
-        entry.error = error;
-        settle(entry);
-        emit('subscription_error', { channel: entry.name, error });
-        // The provider SDKs give up on a channel whose authorization failed; when the failure was
-        // the network's or the server's (not the policy's), try again with the same backoff.
-        if (isRetryableSubscriptionError(error) && entry.failedAttempts < reconnect.maxAttempts) {
-          clearTimeout(entry.retryTimer);
-          const delayMs = fullJitterDelay(entry.failedAttempts++, reconnect);
-          entry.retryTimer = setTimeout(() => {
-            entry.retryTimer = undefined;
-            if (current() && entry.status === 'failed' && phase === 'connected' && transport) {
-              entry.status = 'pending';
-              entry.error = undefined;
-              attach(transport, entry);
-            }
-          }, delayMs);
-        }
-      },
-      onMemberAdded: (member) => {
-        if (current()) notifyPresence(entry, 'member_added', member);
-      },
-      onMemberRemoved: (member) => {
-        if (current()) notifyPresence(entry, 'member_removed', member);
-      },
-    });
-  };
-
-  const retain = (channel: string): ChannelEntry => {
-    assertChannelName(channel);
-    let entry = channels.get(channel);
-    if (entry) {
-      clearTimeout(entry.leaveTimer);
-      entry.leaveTimer = undefined;
-      return entry;
-    }
-    entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [], failedAttempts: 0 };
-    channels.set(channel, entry);
-    recovery.track(channel);
-    if (transport) attach(transport, entry);
-    return entry;
-  };
-
-  /**
-   * Leaves the channel a tick after its last listener went: React StrictMode's unmount and
-   * remount, or a listener moving between components, then keeps the one subscription.
-   */
-  const release = (entry: ChannelEntry) => {
-    if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry || entry.leaveTimer) return;
-    entry.leaveTimer = setTimeout(() => {
-      entry.leaveTimer = undefined;
-      if (referenceCount(entry) > 0 || channels.get(entry.name) !== entry) return;
-      channels.delete(entry.name);
-      recovery.forget(entry.name);
-      clearTimeout(entry.retryTimer);
-      transport?.unsubscribe(entry.name);
-      for (const waiter of entry.waiters.splice(0)) waiter.reject(new RealtimeError('closed', `unsubscribed from ${entry.name}`));
-    }, 0);
-  };
-
-  /** Adds one listener and returns the function that removes it (at most once). */
-  const hold = (entry: ChannelEntry, remove: () => void): Unsubscribe => {
-    let active = true;
-    startIfIdle();
-    return () => {
-      if (!active) return;
-      active = false;
-      remove();
-      release(entry);
-    };
-  };
-
-  function addHandler(channel: string, event: string, handler: EventHandler<any>): Unsubscribe {
-    const entry = retain(channel);
-    let set = entry.handlers.get(event);
-    if (!set) entry.handlers.set(event, (set = new Set()));
-    // A Set would merge the same function subscribed twice; a wrapper keeps each subscription its own.
-    const own: EventHandler<any> = (data, meta) => handler(data, meta);
-    set.add(own);
-    return hold(entry, () => {
-      set!.delete(own);
-      if (set!.size === 0 && entry.handlers.get(event) === set) entry.handlers.delete(event);
-    });
-  }
-
-  // --- re-authentication ---------------------------------------------------------------------
-
-  function onReauthRequired(data: ReauthRequired | undefined) {
-    const rotationId = typeof data?.rotationId === 'string' ? data.rotationId : undefined;
-    if (rotationId) {
-      if (handledRotations.has(rotationId)) return;
-      handledRotations.add(rotationId);
-    }
-    const deadline = typeof data?.deadline === 'number' ? data.deadline : undefined;
-    // Spread the fleet's token requests, but finish well before the deadline.
-    const window = Math.min(reauthSpreadMs, deadline === undefined ? reauthSpreadMs : Math.max(0, (deadline - Date.now()) / 2));
-    clearTimeout(reauthTimer);
-    reauthTimer = setTimeout(() => {
-      reauthenticate(rotationId).catch(() => {
-        // Reported through the reauth_failed event (and auth_failed when terminal).
-      });
-    }, Math.floor(Math.random() * window));
-  }
-
-  const reauthenticate = (rotationId?: string): Promise<void> => {
-    reauthInFlight ??= (async () => {
-      try {
-        if (phase !== 'connected' || !transport) {
-          // Not connected: the next connect fetches a fresh token anyway.
-          credentials?.clear();
-          return;
-        }
-        const current = generation;
-        if (credentials) await credentials.refresh();
-        if (current !== generation) return;
-        if (transport.reauthenticate) {
-          await transport.reauthenticate();
-        } else {
-          // This transport cannot re-authenticate in place: reconnect with the fresh token.
-          clearTimers();
-          generation += 1;
-          phase = 'connecting';
-          transport.disconnect();
-          markChannelsPending();
-          await new Promise<void>((resolve, reject) => {
-            const off = client.onStateChange((next, error) => {
-              if (next === 'connected') resolve();
-              else if (next === 'failed' || next === 'auth_failed' || next === 'disconnected') reject(error ?? new RealtimeError('closed', 'the connection closed'));
-              else return;
-              off();
-            });
-            void beginAttempt();
-          });
-        }
-        if (phase !== 'connected') throw lastError ?? new RealtimeError('closed', 'the connection closed while re-authenticating');
-        emit('reauthenticated', { rotationId });
-      } catch (error) {
-        const failure = toRealtimeError(error, 're-authentication failed');
-        emit('reauth_failed', failure);
-        if (isTerminalAuthError(failure)) authFailed(failure);
-        throw failure;
-      } finally {
-        reauthInFlight = undefined;
-      }
-    })();
-    return reauthInFlight;
-  };
-
-  // --- public API ----------------------------------------------------------------------------
-
   const client: RealtimeClient = {
     provider: options.provider,
     get state() {
@@ -772,57 +450,23 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     },
     connect() {
       if (state === 'connected') return Promise.resolve();
-      const connected = new Promise<void>((resolve, reject) => {
-        const off = client.onStateChange((next, error) => {
-          if (next === 'connected') resolve();
-          else if (next === 'failed' || next === 'auth_failed' || next === 'disconnected') {
-            reject(error ?? lastError ?? new RealtimeError('closed', `the connection ended in state ${next}`));
-          } else return;
-          off();
-        });
-      });
+      const connected = waitForConnection();
       if (phase === 'stopped') start();
       return connected;
     },
     disconnect() {
-      halt();
-      if (state === 'connecting' || state === 'connected' || state === 'reconnecting') setState('disconnected');
+      const wasOpen = state === 'connecting' || state === 'connected' || state === 'reconnecting';
+      transition('stopped', wasOpen ? { state: 'disconnected' } : {});
     },
-    subscribe(channel, event, handler) {
-      return addHandler(channel, event, handler as EventHandler<any>);
-    },
-    subscribeAll(channel, handler) {
-      const entry = retain(channel);
-      const own: ChannelEventHandler = (event, data, meta) => handler(event, data, meta);
-      entry.allHandlers.add(own);
-      return hold(entry, () => entry.allHandlers.delete(own));
-    },
-    onPresence(channel, listener) {
-      const entry = retain(channel);
-      const own: PresenceListener = (change) => listener(change);
-      entry.presence.add(own);
-      return hold(entry, () => entry.presence.delete(own));
-    },
+    subscribe: (channel, event, handler) => channels.subscribe(channel, event, handler as EventHandler<any>),
+    subscribeAll: (channel, handler) => channels.subscribeAll(channel, handler),
+    onPresence: (channel, listener) => channels.onPresence(channel, listener),
     whenSubscribed(channel) {
-      const entry = channels.get(channel);
-      if (!entry) return Promise.reject(new RealtimeError('invalid_channel', `not subscribed to ${channel}`));
-      if (entry.status === 'subscribed') return Promise.resolve();
-      if (entry.status === 'failed') return Promise.reject(entry.error);
       // A client stopped on an error will not subscribe anything until connect() is called.
-      if (phase === 'stopped' && (state === 'failed' || state === 'auth_failed')) {
-        return Promise.reject(lastError ?? new RealtimeError('closed', `the client is in state ${state}`));
-      }
-      return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
+      const stopped = phase === 'stopped' && (state === 'failed' || state === 'auth_failed');
+      return channels.whenSubscribed(channel, stopped ? lastError ?? new RealtimeError('closed', `the client is in state ${state}`) : undefined);
     },
-    subscriptionStatus(channel) {
-      return channels.get(channel)?.status;
-    },
-    resumeFrom(channel, cursor) {
-      recovery.resumeFrom(channel, cursor);
-    },
-    cursor(channel) {
-      return recovery.cursor(channel);
-    },
+    subscriptionStatus: (channel) => channels.status(channel),
     whisper(channel, event, data) {
       if (channelKind(channel) === 'public') {
         throw new RealtimeError('invalid_channel', 'client events can only be sent on private and presence channels');
@@ -830,24 +474,16 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
       if (!transport || phase !== 'connected') throw new RealtimeError('closed', 'not connected');
       transport.trigger(channel, event.startsWith(CLIENT_EVENT_PREFIX) ? event : `${CLIENT_EVENT_PREFIX}${event}`, data);
     },
-    members(channel) {
-      return transport?.members(channel) ?? [];
-    },
+    resumeFrom: (channel, cursor) => recovery.resumeFrom(channel, cursor),
+    cursor: (channel) => recovery.cursor(channel),
+    members: (channel) => transport?.members(channel) ?? [],
     onStateChange(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
     },
-    on(event, listener) {
-      let set = eventListeners.get(event);
-      if (!set) eventListeners.set(event, (set = new Set()));
-      const own = (payload: any) => listener(payload);
-      set.add(own);
-      return () => set!.delete(own);
-    },
-    reauthenticate: () => reauthenticate(),
-    socketIdHeaders() {
-      return socketIdHeaders(client);
-    },
+    on: (event, listener) => events.on(event, listener),
+    reauthenticate: () => reauth.reauthenticate(),
+    socketIdHeaders: () => socketIdHeaders(client),
     withSocketId<T extends RequestInit>(init?: T): T {
       const socketId = client.socketId;
       if (!socketId) return (init ?? {}) as T;
@@ -857,13 +493,6 @@ export function createRealtimeClient(options: ClientOptions = clientOptionsFromE
     },
   };
   return client;
-}
-
-/** The client's `historyChannels` patterns as one test (the server's pattern rules). */
-function historyChannelMatcher(patterns: readonly string[] | undefined): ((channel: string) => boolean) | undefined {
-  if (!patterns || patterns.length === 0) return undefined;
-  const matchers = patterns.map((pattern) => channelPatternMatcher(pattern));
-  return (channel) => matchers.some((matches) => matches(channel));
 }
 
 /** `{ 'X-Socket-ID': id }` for a client that is connected, else `{}`. */

@@ -9,13 +9,19 @@ import { assertUserId } from './users.js';
  *
  * ```ts
  * export const channels = defineChannels({
- *   'private-orders.{orderId}': (user: User, { orderId }) => canSeeOrder(user, orderId),
+ *   'private-orders.{orderId:int}': (user: User, { orderId }) => canSeeOrder(user, orderId),
  *   'presence-room.{roomId}': (user: User, { roomId }) => isMember(user, roomId) && { id: user.id, info: { name: user.name } },
  * });
  * ```
  *
- * - Parameters are typed from the pattern (`{ orderId: string }`). A placeholder matches one
- *   segment: one or more characters other than `.`.
+ * - A pattern only matches channels of its own kind (public, `private-`, `presence-`,
+ *   `private-encrypted-`): `'private-{room}'` never matches `private-encrypted-general`, and a
+ *   placeholder never stands for a kind prefix.
+ * - Parameters are typed from the pattern (`{ orderId: string }`). By default a placeholder
+ *   matches one segment: one or more letters, digits or `_ - = @`, never `.` `,` `;` (so
+ *   `private-orders.42,43` matches no `private-orders.{orderId}`). A wider or narrower match is
+ *   written out: `{id:int}` (digits only), `{path:any}` (one or more of any channel-name
+ *   characters, `.` `,` `;` included). Two placeholders need a literal between them.
  * - The first pattern that matches (in the order written) decides. A private, presence or
  *   encrypted channel that matches no pattern is refused.
  * - Public channels need no pattern; a public pattern, if written, restricts who may be granted
@@ -26,9 +32,9 @@ import { assertUserId } from './users.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** `'private-orders.{orderId}.{line}'` -> `'orderId' | 'line'`. */
-export type ChannelPatternParamNames<Pattern extends string> = Pattern extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | ChannelPatternParamNames<Rest>
+/** `'private-orders.{orderId:int}.{line}'` -> `'orderId' | 'line'`. */
+export type ChannelPatternParamNames<Pattern extends string> = Pattern extends `${string}{${infer Placeholder}}${infer Rest}`
+  ? (Placeholder extends `${infer Name}:${string}` ? Name : Placeholder) | ChannelPatternParamNames<Rest>
   : never;
 
 export type ChannelPatternParams<Pattern extends string> = { [Name in ChannelPatternParamNames<Pattern>]: string };
@@ -66,25 +72,53 @@ export interface ChannelPolicy<TUser> {
 
 interface CompiledPattern {
   pattern: string;
+  /** The kind of channel the pattern is for, read from its literal prefix. */
+  kind: ChannelKind;
   regex: RegExp;
   names: string[];
   callback: (user: unknown, params: Record<string, string>) => unknown;
 }
 
-const PLACEHOLDER = /\{([A-Za-z_$][A-Za-z0-9_$]*)\}/g;
+const PLACEHOLDER = /\{([A-Za-z_$][A-Za-z0-9_$]*)(?::([A-Za-z]+))?\}/g;
+
+/**
+ * What each placeholder type matches. The default (`segment`) leaves out `.` (the segment
+ * separator) and `,` `;` (list separators a loose parser could split on); `any` is the explicit
+ * way to match those too.
+ */
+const PLACEHOLDER_TYPES: Record<string, string> = {
+  segment: '[A-Za-z0-9_\\-=@]+',
+  int: '[0-9]+',
+  any: '[A-Za-z0-9_\\-=@,.;]+',
+};
 
 function compilePattern(pattern: string, callback: CompiledPattern['callback']): CompiledPattern {
   if (typeof callback !== 'function') {
     throw new RealtimeError('invalid_config', `defineChannels: the policy for ${JSON.stringify(pattern)} must be a function`);
   }
+  if (pattern.length === 0) throw new RealtimeError('invalid_config', 'defineChannels: a pattern must not be empty');
+  // The kind is read from the pattern's literal prefix (a placeholder can only come after it);
+  // authorize() only tries patterns of the channel's own kind.
+  const kind = channelKind(pattern);
   const names: string[] = [];
   let source = '^';
   let last = 0;
   for (const match of pattern.matchAll(PLACEHOLDER)) {
     const literal = pattern.slice(last, match.index);
     assertLiteral(pattern, literal);
-    source += escapeRegExp(literal) + '([^.]+)';
+    if (last > 0 && literal.length === 0) {
+      throw new RealtimeError('invalid_config', `defineChannels: ${JSON.stringify(pattern)} has two placeholders with nothing between them`);
+    }
     const name = match[1]!;
+    const type = match[2] ?? 'segment';
+    const placeholderSource = PLACEHOLDER_TYPES[type];
+    if (!placeholderSource || !Object.prototype.hasOwnProperty.call(PLACEHOLDER_TYPES, type)) {
+      throw new RealtimeError(
+        'invalid_config',
+        `defineChannels: ${JSON.stringify(pattern)}: unknown placeholder type {${name}:${type}} (use ${Object.keys(PLACEHOLDER_TYPES).join(', ')})`,
+      );
+    }
+    source += escapeRegExp(literal) + `(${placeholderSource})`;
     if (names.includes(name)) {
       throw new RealtimeError('invalid_config', `defineChannels: ${JSON.stringify(pattern)} uses {${name}} twice`);
     }
@@ -94,8 +128,7 @@ function compilePattern(pattern: string, callback: CompiledPattern['callback']):
   const tail = pattern.slice(last);
   assertLiteral(pattern, tail);
   source += escapeRegExp(tail) + '$';
-  if (pattern.length === 0) throw new RealtimeError('invalid_config', 'defineChannels: a pattern must not be empty');
-  return { pattern, regex: new RegExp(source), names, callback };
+  return { pattern, kind, regex: new RegExp(source), names, callback };
 }
 
 function assertLiteral(pattern: string, literal: string): void {
@@ -143,6 +176,7 @@ export function defineChannels<TUser, Patterns extends string>(
       // Validated by the caller too; checked here so the policy can never be asked about garbage.
       const kind = channelKind(channel);
       for (const entry of compiled) {
+        if (entry.kind !== kind) continue;
         const match = entry.regex.exec(channel);
         if (!match) continue;
         const params: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readProcessEnv, type Env } from './env.js';
-import { RealtimeError } from './errors.js';
+import { PROVIDER_NAMES, RealtimeError } from './errors.js';
 
 export { readProcessEnv } from './env.js';
 
@@ -81,7 +81,7 @@ export type RealtimeConfig = z.output<typeof realtimeConfigSchema>;
 /** What a caller may pass: defaults filled in by validation. */
 export type RealtimeConfigInput = z.input<typeof realtimeConfigSchema>;
 
-export const PROVIDER_NAMES = ['soketi', 'pusher', 'ably', 'memory'] as const;
+export { PROVIDER_NAMES };
 
 /** Maps environment variables to config fields, per provider. The names are the public contract. */
 const ENV_SCHEMAS = {

@@ -1,3 +1,5 @@
+import { redactedCause, redactSecrets } from './redaction.js';
+
 /**
  * Every failure the library reports is a RealtimeError with a stable `code`.
  * Applications branch on `code` (never on the message), and on `retryable` to decide
@@ -26,7 +28,9 @@ export const REALTIME_ERROR_CODES = [
 
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];
 
-export type ProviderName = 'pusher' | 'soketi' | 'ably' | 'memory';
+/** Every provider's name, once (config, the browser client's options). */
+export const PROVIDER_NAMES = ['soketi', 'pusher', 'ably', 'memory'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface RealtimeErrorOptions {
   provider?: ProviderName;
@@ -75,7 +79,9 @@ export class RealtimeError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: RealtimeErrorCode, message: string, options: RealtimeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages and causes are redacted here, once for every error: SDK errors carry signed
+    // request URLs and tokens, and apps log errors whole (`console.error(error)`).
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: redactedCause(options.cause) });
     this.code = code;
     this.provider = options.provider;
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);

@@ -47,10 +47,14 @@ export interface WebhookScheme {
   /** The header naming the key (app key, Ably key name) whose secret signed the body. */
   readonly keyHeader: string;
   readonly signatureHeader: string;
+  /** What a well-formed signature looks like: checked with the headers, before the body is read. */
+  readonly signaturePattern: RegExp;
   /** Whether `signature` is this scheme's signature of `rawBody` with `secret` (constant time). */
   signatureMatches(secret: string, rawBody: string, signature: string): Promise<boolean>;
   /** The verified body as normalised events; throws RealtimeError('invalid_payload') when malformed. */
   normalise(body: unknown): RealtimeWebhookEvent[];
+  /** When the provider sent the (verified) body, unix ms, from its own timestamp; undefined if none. */
+  sentAt(body: unknown): number | undefined;
 }
 
 /** One provider's SDK-free parts, as its folder's auth.ts exports them. */

@@ -1,4 +1,5 @@
 import { assertChannelName, channelKind } from '../core/channels.js';
+import { sha256, toHex } from '../core/crypto.js';
 import type { RealtimeConfig } from '../core/config.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { BEARER_PATTERN } from '../core/jwt.js';
@@ -6,6 +7,7 @@ import { parseWebhookKeys, resolveTokenKeyring, webhookKeysFromEnv, type Keyring
 import type { ChannelGrant, PresenceMember } from '../core/provider.js';
 import type { ProviderAuth, ProviderParts, SignatureAuth } from '../core/providerParts.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
+import { redactSecrets } from '../core/redaction.js';
 import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
 import { SYSTEM_CHANNEL, type TokenResponse } from '../core/systemEvents.js';
 import { assertUserId } from '../core/users.js';
@@ -15,7 +17,7 @@ import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } f
 import { createHistoryEndpoint } from './historyEndpoint.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
-import { verifyWebhookSignature } from './webhooks.js';
+import { requireWebhookHeaders, verifyWebhookSignature } from './webhooks.js';
 
 /**
  * The provider-agnostic core of the route handlers: one function from a Web `Request` to a Web
@@ -35,6 +37,8 @@ export const REALTIME_ENDPOINTS = {
 export type RealtimeEndpoint = keyof typeof REALTIME_ENDPOINTS;
 
 const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+/** Pusher retries a failed webhook for 5 minutes, Ably keeps queued events 5 minutes: twice that. */
+const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 600;
 const MAX_TOKEN_CHANNELS = 100;
 
 /** An exception thrown by one of the app's callbacks (not a RealtimeError): a server fault. */
@@ -86,6 +90,15 @@ function resolveRateLimiter(option: RateLimiter | TokenBucketOptions | false | u
   return createTokenBucketLimiter((option ?? {}) as TokenBucketOptions);
 }
 
+function resolveWebhookMaxAgeMs(option: number | false | undefined): number | undefined {
+  if (option === false) return undefined;
+  const seconds = option ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new RealtimeError('invalid_config', 'createRealtimeHandlers: webhook.maxAgeSeconds must be a positive number of seconds, or false');
+  }
+  return seconds * 1000;
+}
+
 export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: RealtimeHandlersOptions<TUser>): RealtimeFetchHandler {
   const { realtime, channels } = options;
   if (!realtime || typeof realtime.getProvider !== 'function') {
@@ -97,7 +110,10 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   if (typeof options.getUser !== 'function') {
     throw new RealtimeError('invalid_config', 'createRealtimeHandlers: `getUser(request)` is required (your session lookup)');
   }
-  const log = options.log ?? ((message: string) => console.error(message));
+  const sink = options.log ?? ((message: string) => console.error(message));
+  // Every line goes through redaction with the secrets this handler knows (see knownSecrets).
+  const log = (message: string) => sink(redactSecrets(message, knownSecrets()));
+  const webhookMaxAgeMs = resolveWebhookMaxAgeMs(options.webhook?.maxAgeSeconds);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
@@ -126,6 +142,29 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     }
     return keys;
   });
+
+  /** Secrets that must never appear in a log line, even verbatim inside an app's own error. */
+  function knownSecrets(): string[] {
+    const secrets: string[] = [];
+    // Each source may be misconfigured (that is reported elsewhere): take what can be read.
+    const add = (read: () => readonly string[]) => {
+      try {
+        secrets.push(...read());
+      } catch {
+        // Nothing to add.
+      }
+    };
+    add(() => {
+      const current = config();
+      if (current?.provider === 'soketi' || current?.provider === 'pusher') {
+        return current.encryptionMasterKeyBase64 ? [current.secret, current.encryptionMasterKeyBase64] : [current.secret];
+      }
+      return current?.provider === 'ably' ? current.apiKeys.map((apiKey) => apiKey.slice(apiKey.indexOf(':') + 1)) : [];
+    });
+    add(() => (tokenKeyring()?.entries ?? []).map((entry) => entry.secret));
+    add(() => (options.webhook ? webhookKeys().map((entry) => entry.secret) : []));
+    return secrets;
+  }
 
   interface Identified {
     user: TUser;
@@ -227,8 +266,13 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   async function userAuth(request: Request): Promise<Response> {
     const fields = await readFields(request, maxBodyBytes);
     const socketId = requireSocketId(fields.socket_id);
-    const { user, userId, kid } = await currentUser(request, true);
+    const identified = await currentUser(request, true).catch((error: unknown) => {
+      if (options.signInGuests && isRealtimeError(error, 'unauthorized')) return undefined;
+      throw error;
+    });
     const signer = signatureAuth(`the ${realtime.provider} provider has no user sign-in: use GET /token`);
+    if (!identified) return jsonResponse(await signer.authenticateUser(socketId, { id: `guest-${socketId}` }));
+    const { user, userId, kid } = identified;
     if (options.hooks?.onUserAuthenticate) {
       await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request, kid }));
     }
@@ -249,7 +293,15 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     // A token never mints another token: only a real session may ask for one.
     const { user, userId } = await currentUser(request, false);
     if (rateLimiter) {
-      const verdict = await rateLimiter.consume(userId);
+      let verdict: { allowed: boolean; retryAfterSeconds: number };
+      try {
+        verdict = await rateLimiter.consume(userId);
+      } catch (error) {
+        // A shared limiter whose store is down (e.g. Redis) fails open: it only bounds how often
+        // a signed-in user may ask, and refusing every sign-in during the outage would be worse.
+        log(`next-realtime: /token: the rate limiter failed, so this request was not limited: ${error instanceof Error ? error.message : String(error)}`);
+        verdict = { allowed: true, retryAfterSeconds: 0 };
+      }
       if (!verdict.allowed) {
         throw new RealtimeError('rate_limited', `too many token requests; retry in ${verdict.retryAfterSeconds} s`, {
           details: { retryAfterSeconds: verdict.retryAfterSeconds },
@@ -307,18 +359,44 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     if (!webhookOptions) throw new HandlerError(404, 'not_found', 'webhooks are not enabled on this endpoint');
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new HandlerError(415, 'unsupported_media_type', 'webhooks are application/json');
-    const raw = await readBodyText(request, webhookOptions.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
     const scheme = parts().webhooks;
+    const keys = webhookKeys();
+    // The signature headers first: an unsigned request, or one naming a key we do not have, is
+    // refused before its body is read.
+    requireWebhookHeaders(scheme, request.headers, keys);
+    const raw = await readBodyText(request, webhookOptions.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
     // Nothing in the body is looked at before the signature verifies.
-    const key = await verifyWebhookSignature(scheme, request.headers, raw, webhookKeys());
+    const key = await verifyWebhookSignature(scheme, request.headers, raw, keys);
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
       throw new RealtimeError('invalid_payload', 'the webhook body is not valid JSON');
     }
+    if (webhookMaxAgeMs !== undefined) {
+      // The timestamp is inside the signed body, so a replayer cannot move it forward.
+      const sentAt = scheme.sentAt(body);
+      if (sentAt === undefined) throw new RealtimeError('unauthorized', 'the webhook carries no timestamp, so its age cannot be checked');
+      const ageMs = Date.now() - sentAt;
+      if (Math.abs(ageMs) > webhookMaxAgeMs) {
+        throw new RealtimeError(
+          'unauthorized',
+          `the webhook's timestamp is ${Math.round(ageMs / 1000)} s from this server's clock; at most ${webhookMaxAgeMs / 1000} s either way are accepted (webhook.maxAgeSeconds)`,
+        );
+      }
+    }
     const events = scheme.normalise(body);
-    await callApp('webhook.onEvents', () => webhookOptions.onEvents(events, { provider: realtime.provider, key, request }));
+    const deliveryId = toHex(await sha256(new TextEncoder().encode(raw)));
+    const deduplicate = webhookOptions.deduplicate;
+    if (deduplicate && !(await callApp('webhook.deduplicate.claim', () => deduplicate.claim(deliveryId)))) {
+      return jsonResponse({ received: 0, duplicate: true });
+    }
+    try {
+      await callApp('webhook.onEvents', () => webhookOptions.onEvents(events, { provider: realtime.provider, key, deliveryId, request }));
+    } catch (error) {
+      if (deduplicate?.release) await callApp('webhook.deduplicate.release', () => deduplicate.release!(deliveryId));
+      throw error;
+    }
     return jsonResponse({ received: events.length });
   }
 

@@ -76,8 +76,27 @@ export interface WebhookOptions {
    * plus REALTIME_WEBHOOK_SECRETS when set (e.g. the old secret during a migration).
    */
   secrets?: readonly KeyringEntry[] | string;
-  /** Default 1 MB. */
+  /** Default 1 MB. Read only after the signature headers passed (present, known key). */
   maxBodyBytes?: number;
+  /**
+   * How far the provider's own timestamp (Pusher `time_ms`, Ably item `timestamp`) may be from
+   * this server's clock, either way; older or newer deliveries are refused with 401
+   * `unauthorized`, so a captured request cannot be replayed later. Default 600 (10 minutes):
+   * Pusher retries a failed webhook for 5 minutes and Ably keeps queued events for 5 minutes, so
+   * the provider's own retries still arrive. `false` turns the check off.
+   */
+  maxAgeSeconds?: number | false;
+  /**
+   * Drops repeated deliveries (a retry after a lost answer, or a replay within `maxAgeSeconds`).
+   * `claim` records the delivery id (hex SHA-256 of the body) atomically and returns false when
+   * it was recorded already (e.g. Redis `SET key 1 NX EX 900`): the request is answered 200
+   * `{ received: 0, duplicate: true }` without calling `onEvents`. When `onEvents` throws,
+   * `release` (if given) forgets the id, so the provider's retry is handled.
+   */
+  deduplicate?: {
+    claim(deliveryId: string): MaybePromise<boolean>;
+    release?(deliveryId: string): MaybePromise<void>;
+  };
 }
 
 interface BaseHandlersOptions<TUser extends RealtimeUser> {
@@ -102,6 +121,13 @@ interface BaseHandlersOptions<TUser extends RealtimeUser> {
   /** Body cap for /auth and /user-auth. Default 8 KB. */
   maxBodyBytes?: number;
   hooks?: RealtimeHooks<TUser>;
+  /**
+   * POST /user-auth signs visitors without a session in as a guest (`guest-<socket id>`), so a
+   * server that requires user authentication (Soketi's `SOKETI_DEFAULT_APP_USER_AUTHENTICATION`,
+   * Pusher's authorized connections) keeps their connection open for public channels. Guests get
+   * no token, no private or presence channel, and no connection hooks. Default false.
+   */
+  signInGuests?: boolean;
   /** Where faults are reported (never with secrets or request bodies). Default console.error. */
   log?: (message: string) => void;
 }

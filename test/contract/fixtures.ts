@@ -1,11 +1,11 @@
-import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
-import type { SignatureAuth, TokenAuth } from '../../src/core/providerParts.js';
-import type { PresenceMember } from '../../src/core/provider.js';
+import { createRealtimeClient, type ClientOptions, type RealtimeClient } from '../../src/client/index.js';
+import { defineChannels, type PresenceMember } from '../../src/index.js';
+import { createRealtimeHandlers } from '../../src/next/index.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { getMemoryHub } from '../../src/testing/index.js';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
-import { createAblyJwt } from '../../src/providers/ably/tokens.js';
 import { startAblyStandIn } from '../support/ably/standIn.js';
+import { sessionOf, signedInAs } from '../support/routeFetch.js';
 
 /**
  * One entry per provider. The contract suite runs every test against every entry: adding a
@@ -14,13 +14,13 @@ import { startAblyStandIn } from '../support/ably/standIn.js';
 export interface ContractEnvironment {
   realtime: Realtime;
   /**
-   * A client signed in as `user` (defaults to a fresh user id), authorised by the server's
-   * provider; `extra` adds client options (e.g. the history endpoint of the history suite).
+   * A browser signed in as `user` (defaults to a fresh user id), authorised by the app's route
+   * handlers; `extra` adds client options (the history suite's history requests).
    */
   createClient(user?: PresenceMember, extra?: ExtraClientOptions): RealtimeClient;
   /**
-   * A client whose credentials were signed with the wrong secret (a forged channel signature on
-   * the Pusher protocol, a forged token on Ably): the provider must refuse it.
+   * A browser whose app signs with the wrong secret (a forged channel signature on the Pusher
+   * protocol, a forged token on Ably): the provider must refuse it.
    */
   createForgedClient(): RealtimeClient;
   teardown(): Promise<void>;
@@ -33,27 +33,79 @@ export interface ContractFixture {
   setup(): Promise<ContractEnvironment>;
 }
 
+/** Client options a suite may add to every provider's browser. */
+export type ExtraClientOptions = Partial<Pick<ClientOptions, 'fetchHistory' | 'historyChannels' | 'historyEndpoint'>>;
+
+/** The client options that say where the provider is (everything but the credentials). */
+export type Connection = { provider: ClientOptions['provider'] } & Record<string, unknown>;
+
 let userCounter = 0;
 
-/** Clients authorise through the server's provider directly: the same signatures the route handlers return. */
-export function clientFactory(realtime: Realtime, make: (auth: AuthOptions) => RealtimeClient) {
-  return (user: PresenceMember = { id: `user-${++userCounter}`, info: { name: `User ${userCounter}` } }, extra: ExtraClientOptions = {}) =>
-    make({
-      ...extra,
-      signIn: true,
-      authorizeChannel: async ({ socketId, channel }) =>
-        (realtime.auth as SignatureAuth).authorizeChannel(socketId, channel, channel.startsWith('presence-') ? user : undefined),
-      authenticateUser: async ({ socketId }) => (realtime.auth as SignatureAuth).authenticateUser(socketId, user),
-    });
+/**
+ * The app the contract's browsers talk to: route handlers (createRealtimeHandlers, as in
+ * production) whose session is a cookie naming a user the suite created, and whose policy lets
+ * signed-in users on every contract channel (presence members are the users as created).
+ * Clients authorize through the handlers only: their fetch is the handlers (test/support/routeFetch.ts).
+ */
+export function contractApp(realtime: Realtime, options: { userIdPrefix?: string } = {}) {
+  const users = new Map<string, PresenceMember>();
+  const handlers = createRealtimeHandlers<PresenceMember>({
+    realtime,
+    channels: defineChannels({
+      'private-contract.{pid}.{n}': () => true,
+      'presence-contract.{pid}.{n}': (user: PresenceMember) => user,
+    }),
+    getUser: (request) => users.get(sessionOf(request) ?? '') ?? null,
+    userFromToken: (claims) => users.get(claims.sub) ?? null,
+    // Pusher-protocol browsers send a token of the library's own with their auth requests.
+    tokenSecrets: `contract:${Math.random().toString(36).slice(2)}${Date.now().toString(36)}-secret`,
+    tokenRateLimit: false,
+    log: () => undefined,
+  });
+  const prefix = options.userIdPrefix ?? 'user';
+  return {
+    handlers,
+    /** The browser options of a fresh session for `user` (a new user id by default). */
+    session(user: PresenceMember = { id: `${prefix}-${++userCounter}`, info: { name: `User ${userCounter}` } }) {
+      users.set(user.id, user);
+      return signedInAs(handlers, user.id);
+    },
+  };
 }
 
-export type AuthOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'authorizeChannel' | 'authenticateUser' | 'signIn'> & ExtraClientOptions;
-/** Client options a suite may add to every provider's client. */
-export type ExtraClientOptions = Pick<Parameters<typeof createRealtimeClient>[0] & object, 'fetch' | 'headers' | 'historyEndpoint' | 'fetchHistory' | 'historyChannels'>;
-
-/** A "server" that signs with the wrong secret: the right app key, a signature of zeros. */
-export function forgedPusherSignature(appKey: string): NonNullable<AuthOptions['authorizeChannel']> {
-  return async () => ({ auth: `${appKey}:${'0'.repeat(64)}` });
+/**
+ * The environment of a fixture whose app runs on `realtime`, and whose forged browsers get their
+ * credentials from the same app on `forgedRealtime`: the right app key or Ably key name, the
+ * wrong secret.
+ */
+export function routeEnvironment(parts: {
+  realtime: Realtime;
+  forgedRealtime: Realtime;
+  connection: Connection;
+  /** Pusher protocol: sign the connection in (needed for terminateUser there). */
+  signIn: boolean;
+  userIdPrefix?: string;
+  teardown(): Promise<void>;
+}): ContractEnvironment {
+  const app = contractApp(parts.realtime, parts.userIdPrefix ? { userIdPrefix: parts.userIdPrefix } : {});
+  const forgedApp = contractApp(parts.forgedRealtime, { userIdPrefix: 'forger' });
+  const clients: RealtimeClient[] = [];
+  const make = (credentials: ReturnType<typeof app.session>, extra: ExtraClientOptions = {}) => {
+    // The contract's handlers run no connection control: no connection channel to join.
+    const client = createRealtimeClient({ ...parts.connection, ...credentials, signIn: parts.signIn, connectionChannel: false, ...extra } as ClientOptions);
+    clients.push(client);
+    return client;
+  };
+  return {
+    realtime: parts.realtime,
+    createClient: (user, extra) => make(app.session(user), extra),
+    createForgedClient: () => make(forgedApp.session()),
+    async teardown() {
+      for (const client of clients) client.disconnect();
+      await parts.forgedRealtime.close();
+      await parts.teardown();
+    },
+  };
 }
 
 let hubCounter = 0;
@@ -65,21 +117,18 @@ export const memoryFixture: ContractFixture = {
     // A hub of its own per setup, so parallel test files never meet.
     const hub = `contract-${process.pid}-${++hubCounter}`;
     const realtime = createRealtime({ provider: 'memory', hub });
-    const clients: RealtimeClient[] = [];
-    const make = (auth: AuthOptions) => {
-      const client = createRealtimeClient({ provider: 'memory', hub, ...auth });
-      clients.push(client);
-      return client;
-    };
-    return {
+    // The memory hub checks signatures with its own key: an app on another hub signs with another.
+    const forgedRealtime = createRealtime({ provider: 'memory', hub: `${hub}-forger` });
+    return routeEnvironment({
       realtime,
-      createClient: clientFactory(realtime, make),
-      createForgedClient: () => make({ authorizeChannel: forgedPusherSignature('memory-app-key') }),
+      forgedRealtime,
+      connection: { provider: 'memory', hub },
+      signIn: true,
       async teardown() {
-        for (const client of clients) client.disconnect();
+        await realtime.close();
         getMemoryHub(hub).reset();
       },
-    };
+    });
   },
 };
 
@@ -94,30 +143,24 @@ function pusherProtocolFixture(name: 'soketi' | 'pusher'): ContractFixture {
         quiet: true,
         env: name === 'pusher' ? { SOKETI_EVENT_MAX_SIZE_IN_KB: '10' } : {},
       });
-      const realtime =
+      const server = (secret: string) =>
         name === 'soketi'
-          ? createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port })
-          : createRealtime({ provider: 'pusher', appId: soketi.appId, key: soketi.key, secret: soketi.secret, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false });
-      const clients: RealtimeClient[] = [];
-      const make = (auth: AuthOptions) => {
-        const client = createRealtimeClient(
-          name === 'soketi'
-            ? { provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port, ...auth }
-            : { provider: 'pusher', key: soketi.key, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false, ...auth },
-        );
-        clients.push(client);
-        return client;
-      };
-      return {
+          ? createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret, host: soketi.host, port: soketi.port })
+          : createRealtime({ provider: 'pusher', appId: soketi.appId, key: soketi.key, secret, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false });
+      const realtime = server(soketi.secret);
+      return routeEnvironment({
         realtime,
-        createClient: clientFactory(realtime, make),
-        createForgedClient: () => make({ authorizeChannel: forgedPusherSignature(soketi.key) }),
+        forgedRealtime: server('not-the-app-secret'),
+        connection:
+          name === 'soketi'
+            ? { provider: 'soketi', key: soketi.key, host: soketi.host, port: soketi.port }
+            : { provider: 'pusher', key: soketi.key, cluster: 'mt1', host: soketi.host, port: soketi.port, useTLS: false },
+        signIn: true,
         async teardown() {
-          for (const client of clients) client.disconnect();
           await realtime.close();
           await soketi.stop();
         },
-      };
+      });
     },
   };
 }
@@ -125,63 +168,31 @@ function pusherProtocolFixture(name: 'soketi' | 'pusher'): ContractFixture {
 export const soketiFixture = pusherProtocolFixture('soketi');
 export const pusherFixture = pusherProtocolFixture('pusher');
 
-export type CredentialsSource = NonNullable<Parameters<typeof createRealtimeClient>[0]>['getCredentials'];
-
-/**
- * Ably clients get their tokens the way the token route does: provider.issueClientToken with
- * grants for exactly the channels they ask for (the tests' policy allows every one). The forged
- * client's tokens name the right key but are signed with the wrong secret.
- */
-export function ablyClientFactories(
-  realtime: Realtime,
-  apiKey: string,
-  make: (getCredentials: CredentialsSource, extra?: ExtraClientOptions) => RealtimeClient,
-  userIdPrefix: string,
-): Pick<ContractEnvironment, 'createClient' | 'createForgedClient'> {
-  return {
-    createClient: (user: PresenceMember = { id: `${userIdPrefix}-${++userCounter}`, info: { name: `User ${userCounter}` } }, extra: ExtraClientOptions = {}) =>
-      make(async ({ channels }) => {
-        const grants = channels.map((channel) => ({ channel, member: channel.startsWith('presence-') ? user : undefined }));
-        return (realtime.auth as TokenAuth).issueClientToken({ userId: user.id, grants, ttlSeconds: 600 });
-      }, extra),
-    createForgedClient: () =>
-      make(({ channels }) =>
-        createAblyJwt(
-          { kid: apiKey.slice(0, apiKey.indexOf(':')), secret: 'not-the-key-secret' },
-          { clientId: 'forger', capability: Object.fromEntries(channels.map((channel) => [channel, ['subscribe']])), ttlSeconds: 600 },
-        ),
-      ),
-  };
-}
-
 /**
  * Ably through the local stand-in (test/support/ably): the real ably-js REST client (msw) and
- * Realtime client (a `ws` server speaking Ably's protocol). Clients get their tokens the way the
- * token route does: provider.issueClientToken with grants for exactly the channels they ask for.
+ * Realtime client (a `ws` server speaking Ably's protocol). Browsers get their tokens from the
+ * app's token route, with grants for exactly the channels they ask for.
  */
 function ablyFixture(wire: 'msgpack' | 'json'): ContractFixture {
   return {
     name: `ably (stand-in, ${wire})`,
     clientEvents: true,
     async setup() {
-      const apiKey = `standin.key${++hubCounter}:${'s3cret'.repeat(4)}`;
+      const keyName = `standin.key${++hubCounter}`;
+      const apiKey = `${keyName}:${'s3cret'.repeat(4)}`;
       const standIn = await startAblyStandIn({ keys: [apiKey] });
-      const realtime = createRealtime({ provider: 'ably', apiKeys: [apiKey], endpoint: 'localhost', port: standIn.port, tls: false });
-      const clients: RealtimeClient[] = [];
-      const make = (getCredentials: CredentialsSource, extra: ExtraClientOptions = {}) => {
-        const client = createRealtimeClient({ provider: 'ably', ...standIn.clientOptions, useBinaryProtocol: wire === 'msgpack', getCredentials, ...extra });
-        clients.push(client);
-        return client;
-      };
-      return {
+      const server = (key: string) => createRealtime({ provider: 'ably', apiKeys: [key], endpoint: 'localhost', port: standIn.port, tls: false });
+      const realtime = server(apiKey);
+      return routeEnvironment({
         realtime,
-        ...ablyClientFactories(realtime, apiKey, make, 'user'),
+        forgedRealtime: server(`${keyName}:not-the-key-secret`),
+        connection: { provider: 'ably', ...standIn.clientOptions, useBinaryProtocol: wire === 'msgpack' },
+        signIn: false,
         async teardown() {
-          for (const client of clients) client.disconnect();
           await realtime.close();
           await standIn.close();
         },
-      };
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EventMeta, RealtimeClient } from '../../src/client/index.js';
+import { httpHistoryFetcher } from '../../src/client/historyRecovery.js';
 import { defineChannels } from '../../src/index.js';
 import { createRealtimeFetchHandler } from '../../src/next/fetchHandler.js';
 import { createMemoryHistoryStore, withHistory, type HistoryRealtime, type HistoryStore } from '../../src/server/index.js';
@@ -16,7 +17,8 @@ import type { ContractEnvironment, ContractFixture } from './fixtures.js';
  * withHistory() over the fixture's Realtime; clients recover through the real route handler.
  */
 let counter = 0;
-const unique = (prefix: string) => `${prefix}.${process.pid}-${++counter}`;
+// Private channels are the contract app's (its policy signs `private-contract.{pid}.{n}`).
+const unique = (prefix: string) => (prefix === 'private-hist' ? `private-contract.${process.pid}.h${++counter}` : `${prefix}.${process.pid}-${++counter}`);
 
 interface Received {
   data: unknown;
@@ -46,7 +48,7 @@ export function defineHistorySuite(fixture: ContractFixture): void {
   let redis: Redis | undefined;
   const prefix = `test:history-contract:${process.pid}:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 6)}:`;
   const policy = defineChannels({
-    'private-hist.{id}': (user: { id: string }) => !user.id.startsWith('stranger'),
+    'private-contract.{pid}.{n}': (user: { id: string }) => !user.id.startsWith('stranger'),
   });
 
   beforeAll(async () => {
@@ -58,7 +60,7 @@ export function defineHistorySuite(fixture: ContractFixture): void {
       store = createRedisHistoryStore({ client: redis, prefix });
     }
     realtime = withHistory(env.realtime, {
-      channels: { 'hist.{id}': true, 'private-hist.{id}': true, 'bounded.{id}': { maxEvents: 50 } },
+      channels: { 'hist.{id}': true, 'private-contract.{pid}.{n}': true, 'bounded.{id}': { maxEvents: 50 } },
       store,
     });
   });
@@ -71,16 +73,21 @@ export function defineHistorySuite(fixture: ContractFixture): void {
     }
   });
 
-  /** A client that recovers through the route handler, called in-process, as user `userId`. */
+  /**
+   * A browser of the contract app whose history requests go to GET /history of route handlers
+   * on the history realtime (in-process), as user `userId`.
+   */
   const client = (userId = `user-${process.pid}-${++counter}`) => {
     const handler = createRealtimeFetchHandler({ realtime, channels: policy, getUser: (request) => ({ id: request.headers.get('x-user') ?? '' }) });
     return env.createClient(
       { id: userId },
       {
-        fetch: (async (input: RequestInfo | URL, init?: RequestInit) => handler(new Request(new URL(String(input)), init))) as typeof fetch,
-        headers: { 'x-user': userId },
-        historyEndpoint: 'http://app.test/api/realtime/history',
-        historyChannels: ['hist.{id}', 'private-hist.{id}', 'bounded.{id}'],
+        fetchHistory: httpHistoryFetcher('http://app.test/api/realtime/history', async (url, init) => {
+          const response = await handler(new Request(url, { ...init, headers: { 'x-user': userId } }));
+          if (!response.ok) throw new Error(`history answered ${response.status}`);
+          return response;
+        }),
+        historyChannels: ['hist.{id}', 'private-contract.{pid}.{n}', 'bounded.{id}'],
       },
     );
   };

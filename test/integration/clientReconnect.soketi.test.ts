@@ -1,27 +1,26 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SignatureAuth } from '../../src/core/providerParts.js';
 import { startSoketi, type SoketiProcess } from '../../scripts/soketiProcess.mjs';
-import { createRealtimeClient, RealtimeError, type RealtimeClient, type RealtimeClientEvents } from '../../src/client/index.js';
+import { createRealtimeClient, type RealtimeClient, type RealtimeClientEvents } from '../../src/client/index.js';
 import type { ReconnectOptions } from '../../src/client/backoff.js';
 import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '../../src/core/systemEvents.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
-import { startAuthServer, type AuthServer } from '../support/authServer.js';
+import { createTestAuth, type TestAuth } from '../support/testAuth.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 
 /**
  * The client against a real Soketi that restarts (stopped, then a new process on the same port
  * once the old one has exited: uWS listens with SO_REUSEPORT, so a dying process would otherwise
- * answer part of the connections), with the credentials coming from a real HTTP token server.
+ * answer part of the connections), with the credentials coming from the route handlers (test/support/testAuth.ts).
  */
 let soketi: SoketiProcess;
 let realtime: Realtime;
-let auth: AuthServer;
+let auth: TestAuth;
 const clients: RealtimeClient[] = [];
 
 beforeAll(async () => {
   soketi = await startSoketi({ quiet: true });
   realtime = createRealtime({ provider: 'soketi', appId: soketi.appId, key: soketi.key, secret: soketi.secret, host: soketi.host, port: soketi.port });
-  auth = await startAuthServer(realtime);
+  auth = createTestAuth(realtime);
 });
 
 afterEach(() => {
@@ -29,10 +28,10 @@ afterEach(() => {
   auth.loggedOut.clear();
   auth.revoked.clear();
   auth.unavailable = false;
+  auth.failingAuthRequests = 0;
 });
 
 afterAll(async () => {
-  await auth?.close();
   await realtime?.close();
   await soketi?.stop();
 });
@@ -44,7 +43,7 @@ function makeClient(user: string, reconnect: ReconnectOptions, extra: { signIn?:
     host: soketi.host,
     port: soketi.port,
     signIn: extra.signIn ?? true,
-    ...auth.endpoints(user),
+    ...auth.clientOptions(user),
     reconnect,
   });
   clients.push(client);
@@ -236,19 +235,8 @@ describe('a server that is not there', () => {
 
 describe('channel authorization failures', () => {
   it('a 503 from the auth endpoint is retried for that channel (pusher-js alone gives up on it)', async () => {
-    let failures = 1;
-    const client = createRealtimeClient({
-      provider: 'soketi',
-      key: soketi.key,
-      host: soketi.host,
-      port: soketi.port,
-      reconnect: { baseMs: 100, capMs: 200 },
-      authorizeChannel: async ({ socketId, channel }) => {
-        if (failures-- > 0) throw new RealtimeError('provider_unavailable', 'auth answered 503', { status: 503 });
-        return (realtime.auth as SignatureAuth).authorizeChannel(socketId, channel);
-      },
-    });
-    clients.push(client);
+    const client = makeClient('retrier', { baseMs: 100, capMs: 200 }, { signIn: false });
+    auth.failingAuthRequests = 1;
     const inbox = collect(client, 'private-retry.1', 'e');
     await expect(client.whenSubscribed('private-retry.1')).rejects.toMatchObject({ status: 503 });
     await eventually(() => expect(client.subscriptionStatus('private-retry.1')).toBe('subscribed'));

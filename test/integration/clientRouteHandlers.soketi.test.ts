@@ -7,12 +7,13 @@ import { createConnectionControl, createRealtime, type ConnectionControl, type R
 import { createMemoryStore } from '../../src/server/state/index.js';
 import { connectionChannelName } from '../../src/core/systemEvents.js';
 import { collect, eventually, waitForState } from '../support/events.js';
+import { sessionOf, signedInAs, type RouteRequest } from '../support/routeFetch.js';
 
 /**
  * The credentials contract end to end: the library's client, with its defaults (relative
  * endpoints, tokens on, connection channel), against the library's own route handlers wired with
  * connection control (limits, rotation) as the README shows, and a real Soketi that restarts.
- * The client's fetch goes straight into the handlers; every request is recorded.
+ * The client's fetch goes straight into the handlers (test/support/routeFetch.ts); every request is recorded.
  */
 interface User {
   id: string;
@@ -29,21 +30,10 @@ const channels = defineChannels({
   'presence-room.{id}': (user: User) => ({ id: user.id, info: { name: user.name } }),
 });
 
-interface Recorded {
-  user: string;
-  method: string;
-  path: string;
-  channel: string | undefined;
-  bearer: string | undefined;
-  status: number;
-  token?: string;
-  at: number;
-}
-
 let soketi: SoketiProcess;
 let realtime: Realtime;
 let control: ConnectionControl;
-const requests: Recorded[] = [];
+const requests: RouteRequest[] = [];
 const clients: RealtimeClient[] = [];
 
 beforeAll(async () => {
@@ -72,39 +62,23 @@ const handlers = () =>
   createRealtimeHandlers<User>({
     realtime,
     channels,
-    getUser: (request) => sessions.get(/session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? '') ?? null,
+    getUser: (request) => sessions.get(sessionOf(request) ?? '') ?? null,
     userFromToken: (claims) => [...sessions.values()].find((user) => user.id === claims.sub) ?? null,
     // Connection control as the README wires it: limits, rotation, the connection channel.
     tokenSecrets: control.keyring,
     hooks: control.hooks,
   });
 
-function browser(session: string, user: string, extra: { systemEvents?: boolean } = {}): RealtimeClient {
+function browser(session: string, extra: { systemEvents?: boolean } = {}): RealtimeClient {
+  // A fresh set of handlers per browser (what each request of a serverless deployment gets).
   const app = handlers();
-  const routeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(new URL(String(input), 'http://app.test'), init);
-    const response = request.method === 'GET' ? await app.GET(request.clone()) : await app.POST(request.clone());
-    const entry: Recorded = {
-      user,
-      method: request.method,
-      path: new URL(request.url).pathname,
-      channel: request.method === 'POST' ? (new URLSearchParams(await request.clone().text()).get('channel_name') ?? undefined) : undefined,
-      bearer: /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1],
-      status: response.status,
-      at: Date.now(),
-    };
-    if (entry.path.endsWith('/token') && response.ok) entry.token = ((await response.clone().json()) as { token: string }).token;
-    requests.push(entry);
-    return response;
-  }) as typeof fetch;
   const client = createRealtimeClient({
     provider: 'soketi',
     key: soketi.key,
     host: soketi.host,
     port: soketi.port,
     signIn: true,
-    fetch: routeFetch,
-    headers: { cookie: `session=${session}` },
+    ...signedInAs(app, session, { record: requests }),
     reconnect: { baseMs: 300, capMs: 1000 },
     reauthSpreadMs: 500,
     ...extra,
@@ -115,19 +89,19 @@ function browser(session: string, user: string, extra: { systemEvents?: boolean 
 
 describe('client + route handlers + connection control, on a real Soketi', () => {
   it('each connect fetches a token from /token and sends it as Bearer to /auth and /user-auth; a logged-out user ends in auth_failed', async () => {
-    const alice = browser('s-alice', 'alice');
-    const carol = browser('s-carol', 'carol');
+    const alice = browser('s-alice');
+    const carol = browser('s-carol');
     const orders = collect(alice, 'private-orders.1', 'paid');
     alice.onPresence('presence-room.1', () => {});
     carol.subscribe('private-orders.2', 'paid', () => {});
     await Promise.all([alice.whenSubscribed('private-orders.1'), alice.whenSubscribed('presence-room.1'), carol.whenSubscribed('private-orders.2')]);
-    await eventually(() => expect(requests.filter((r) => r.user === 'alice' && r.path.endsWith('/user-auth'))).toHaveLength(1));
+    await eventually(() => expect(requests.filter((r) => r.session === 's-alice' && r.endpoint === 'user-auth')).toHaveLength(1));
     // After signing in, the client joined alice's connection channel (signed by the connection hooks).
     const aliceConnections = await connectionChannelName('alice');
     await eventually(() => expect(alice.subscriptionStatus(aliceConnections)).toBe('subscribed'));
 
-    const firstToken = requests.find((r) => r.user === 'alice' && r.path.endsWith('/token'))!.token!;
-    for (const request of requests.filter((r) => r.user === 'alice' && r.method === 'POST')) {
+    const firstToken = requests.find((r) => r.session === 's-alice' && r.endpoint === 'token')!.token!;
+    for (const request of requests.filter((r) => r.session === 's-alice' && r.method === 'POST')) {
       expect(request.bearer).toBe(firstToken);
       expect(request.status).toBe(200);
     }
@@ -142,14 +116,14 @@ describe('client + route handlers + connection control, on a real Soketi', () =>
     await waitForState(carol, 'auth_failed', 20_000);
     await eventually(() => expect(alice.subscriptionStatus('private-orders.1')).toBe('subscribed'), 20_000);
     await alice.whenSubscribed('presence-room.1');
-    await eventually(() => expect(requests.filter((r) => r.user === 'alice' && r.at >= stoppedAt && r.path.endsWith('/user-auth'))).toHaveLength(1));
+    await eventually(() => expect(requests.filter((r) => r.session === 's-alice' && r.at >= stoppedAt && r.endpoint === 'user-auth')).toHaveLength(1));
 
-    const after = requests.filter((r) => r.user === 'alice' && r.at >= stoppedAt);
-    const newTokens = after.filter((r) => r.path.endsWith('/token') && r.status === 200).map((r) => r.token);
+    const after = requests.filter((r) => r.session === 's-alice' && r.at >= stoppedAt);
+    const newTokens = after.filter((r) => r.endpoint === 'token' && r.status === 200).map((r) => r.token);
     expect(newTokens.length).toBeGreaterThanOrEqual(1);
     expect(newTokens).not.toContain(firstToken);
     const posts = after.filter((r) => r.method === 'POST');
-    expect(posts.map((r) => `${r.path}:${r.channel ?? ''}`).sort()).toEqual(
+    expect(posts.map((r) => `/api/realtime/${r.endpoint}:${r.channel ?? ''}`).sort()).toEqual(
       [
         `/api/realtime/auth:${await connectionChannelName('alice')}`,
         '/api/realtime/auth:presence-room.1',
@@ -166,12 +140,12 @@ describe('client + route handlers + connection control, on a real Soketi', () =>
       expect(post.status).toBe(200);
     }
     // Carol's token request was refused (401) and nothing was retried after that.
-    const carolAfter = requests.filter((r) => r.user === 'carol' && r.at >= stoppedAt);
-    expect(carolAfter.at(-1)).toMatchObject({ path: '/api/realtime/token', status: 401 });
+    const carolAfter = requests.filter((r) => r.session === 's-carol' && r.at >= stoppedAt);
+    expect(carolAfter.at(-1)).toMatchObject({ endpoint: 'token', status: 401 });
     expect(carolAfter.filter((r) => r.method === 'POST')).toEqual([]);
     const carolCount = carolAfter.length;
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(requests.filter((r) => r.user === 'carol' && r.at >= stoppedAt)).toHaveLength(carolCount);
+    expect(requests.filter((r) => r.session === 's-carol' && r.at >= stoppedAt)).toHaveLength(carolCount);
 
     await realtime.publish('private-orders.1', 'paid', { order: 1 });
     expect(await orders.waitFor(1)).toEqual([{ order: 1 }]);
@@ -181,9 +155,9 @@ describe('client + route handlers + connection control, on a real Soketi', () =>
     for (const client of clients.splice(0)) client.disconnect();
     control.dispose();
     control = newControl();
-    const dave = browser('s-dave', 'dave');
+    const dave = browser('s-dave');
     // A client that never hears reauth_required (an old version of an app, say).
-    const erin = browser('s-erin', 'erin', { systemEvents: false });
+    const erin = browser('s-erin', { systemEvents: false });
     const reauthenticated = new Promise((resolve) => dave.on('reauthenticated', resolve));
     const room = collect(dave, 'presence-room.2', 'news');
     erin.onPresence('presence-room.2', () => {});
@@ -200,7 +174,7 @@ describe('client + route handlers + connection control, on a real Soketi', () =>
     expect(started.pending).toBe(2);
     expect(await reauthenticated).toEqual({ rotationId: started.id });
     // The re-authentication used a token signed by the new key, on the same socket.
-    const reauthSignin = requests.filter((r) => r.user === 'dave' && r.path.endsWith('/user-auth')).at(-1)!;
+    const reauthSignin = requests.filter((r) => r.session === 's-dave' && r.endpoint === 'user-auth').at(-1)!;
     expect(JSON.parse(Buffer.from(reauthSignin.bearer!.split('.')[0]!, 'base64url').toString()).kid).toBe('new');
 
     await waitForState(erin, 'disconnected', 15_000);

@@ -1,7 +1,6 @@
 import { describe } from 'vitest';
-import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
 import { createRealtime } from '../../src/server/index.js';
-import { ablyClientFactories, type ContractFixture, type CredentialsSource } from '../contract/fixtures.js';
+import { routeEnvironment, type ContractFixture } from '../contract/fixtures.js';
 import { defineContractSuite } from '../contract/suite.js';
 
 /**
@@ -20,20 +19,15 @@ const liveAblyFixture: ContractFixture = {
   clientEvents: true,
   async setup() {
     const realtime = createRealtime({ provider: 'ably', apiKeys: [apiKey!] });
-    const clients: RealtimeClient[] = [];
-    const make = (getCredentials: CredentialsSource) => {
-      const client = createRealtimeClient({ provider: 'ably', getCredentials });
-      clients.push(client);
-      return client;
-    };
-    return {
+    const keyName = apiKey!.slice(0, apiKey!.indexOf(':'));
+    return routeEnvironment({
       realtime,
-      ...ablyClientFactories(realtime, apiKey!, make, `live-user-${process.pid}`),
-      async teardown() {
-        for (const client of clients) client.disconnect();
-        await realtime.close();
-      },
-    };
+      forgedRealtime: createRealtime({ provider: 'ably', apiKeys: [`${keyName}:not-the-key-secret`] }),
+      connection: { provider: 'ably' },
+      signIn: false,
+      userIdPrefix: `live-user-${process.pid}`,
+      teardown: () => realtime.close(),
+    });
   },
 };
 

@@ -1,7 +1,6 @@
 import { describe } from 'vitest';
-import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
 import { createRealtime } from '../../src/server/index.js';
-import { clientFactory, forgedPusherSignature, type AuthOptions, type ContractFixture } from '../contract/fixtures.js';
+import { routeEnvironment, type ContractFixture } from '../contract/fixtures.js';
 import { defineContractSuite } from '../contract/suite.js';
 
 /**
@@ -30,21 +29,14 @@ const livePusherFixture: ContractFixture = {
   async setup() {
     const { appId, key, secret, cluster } = credentials as Record<keyof typeof credentials, string>;
     const realtime = createRealtime({ provider: 'pusher', appId, key, secret, cluster });
-    const clients: RealtimeClient[] = [];
-    const make = (auth: AuthOptions) => {
-      const client = createRealtimeClient({ provider: 'pusher', key, cluster, ...auth });
-      clients.push(client);
-      return client;
-    };
-    return {
+    return routeEnvironment({
       realtime,
-      createClient: clientFactory(realtime, make),
-      createForgedClient: () => make({ authorizeChannel: forgedPusherSignature(key) }),
-      async teardown() {
-        for (const client of clients) client.disconnect();
-        await realtime.close();
-      },
-    };
+      forgedRealtime: createRealtime({ provider: 'pusher', appId, key, secret: 'not-the-app-secret', cluster }),
+      connection: { provider: 'pusher', key, cluster },
+      signIn: true,
+      userIdPrefix: `live-user-${process.pid}`,
+      teardown: () => realtime.close(),
+    });
   },
 };
 

@@ -2,6 +2,7 @@ import Pusher from 'pusher';
 import { defineChannels } from '../../src/index.js';
 import { createRealtimeHandlers, type RealtimeHandlersOptions } from '../../src/next/index.js';
 import { createRealtime } from '../../src/server/index.js';
+import { sessionOf } from '../support/routeFetch.js';
 
 /**
  * A small app as a user would write it: a session cookie, a users table, a channel policy. The
@@ -41,7 +42,7 @@ export const channels = defineChannels({
 });
 
 export function getUser(request: Request): User | null {
-  const session = /(?:^|;\s*)session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+  const session = sessionOf(request);
   if (session === 'boom') throw new Error('session store down, password=hunter2');
   return session ? (USERS[session] ?? null) : null;
 }

@@ -64,6 +64,20 @@ describe('POST /auth: channel authorization', () => {
     }
   });
 
+  it("a pattern of one kind authorizes no other kind: 'private-{room}' and private-encrypted-general is 403, no shared_secret", async () => {
+    const created = app({ channels: defineChannels({ 'private-{room}': () => true }) as unknown as typeof channels });
+    const encrypted = await call(created, 'auth', form({ socket_id: '1.2', channel_name: 'private-encrypted-general' }, 'alice'));
+    expect(encrypted.status).toBe(403);
+    expect(encrypted.json.error.code).toBe('forbidden');
+    expect(encrypted.text).not.toContain('shared_secret');
+    expect(encrypted.text).not.toContain('"auth"');
+    const plain = await call(created, 'auth', form({ socket_id: '1.2', channel_name: 'private-general' }, 'alice'));
+    expect(plain.json).toEqual(reference.authorizeChannel('1.2', 'private-general'));
+    // One segment by default: a list in a parameter matches nothing.
+    const list = await call(app(), 'auth', form({ socket_id: '1.2', channel_name: 'private-orders.42,43' }, 'alice'));
+    expect(list.status).toBe(403);
+  });
+
   it('answers bad input with 4xx and a JSON error, never a signature', async () => {
     const created = app();
     const cases: Array<[Parameters<typeof call>[2], number, string]> = [

@@ -3,6 +3,7 @@ import { createRealtimeClient, type RealtimeClient } from '../../src/client/inde
 import { createRealtimeHandlers } from '../../src/next/index.js';
 import { createRealtime } from '../../src/server/index.js';
 import { collect, eventually } from '../support/events.js';
+import { signedInAs } from '../support/routeFetch.js';
 import { channels, getUser, USERS, type User } from './appFixture.js';
 
 /**
@@ -26,14 +27,9 @@ function setup() {
     userFromToken: (claims) => Object.values(USERS).find((user) => user.id === claims.sub) ?? null,
     tokenSecrets: 'k1:memory-test-secret',
   });
-  // The client's fetch goes straight into the route handler (no HTTP server needed).
-  const routeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input), 'http://localhost:3000');
-    const request = new Request(url, init);
-    return request.method === 'GET' ? handlers.GET(request) : handlers.POST(request);
-  }) as typeof fetch;
   const client = (session: string): RealtimeClient => {
-    const created = createRealtimeClient({ provider: 'memory', hub, fetch: routeFetch, headers: { cookie: `session=${session}` } });
+    // The client's fetch goes straight into the route handlers (no HTTP server needed).
+    const created = createRealtimeClient({ provider: 'memory', hub, ...signedInAs(handlers, session) });
     cleanup.push(() => created.disconnect());
     return created;
   };

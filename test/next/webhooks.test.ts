@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import Pusher from 'pusher';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RealtimeWebhookEvent, WebhookContext } from '../../src/next/index.js';
@@ -8,8 +8,10 @@ import { call, createApp, CREDENTIALS } from './appFixture.js';
 const pusherSignature = (body: string, secret: string) => createHmac('sha256', secret).update(body).digest('hex');
 const ablySignature = (body: string, secret: string) => createHmac('sha256', secret).update(body).digest('base64');
 
+// Webhooks older than webhook.maxAgeSeconds (default 10 minutes) are refused: bodies are fresh.
+const NOW = Date.now();
 const pusherBody = JSON.stringify({
-  time_ms: 1_700_000_000_000,
+  time_ms: NOW,
   events: [
     { name: 'channel_occupied', channel: 'private-orders.42' },
     { name: 'member_added', channel: 'presence-room.1', user_id: 'u1' },
@@ -49,10 +51,10 @@ describe('POST /webhook (Pusher / Soketi)', () => {
     });
     expect(result.status).toBe(200);
     expect(result.json).toEqual({ received: 5 });
-    const time = 1_700_000_000_000;
+    const time = NOW;
     expect(received).toEqual([
       {
-        context: { provider: 'soketi', key: 'app-key' },
+        context: { provider: 'soketi', key: 'app-key', deliveryId: createHash('sha256').update(pusherBody).digest('hex') },
         events: [
           { type: 'channel_occupied', channel: 'private-orders.42', time },
           { type: 'member_added', channel: 'presence-room.1', userId: 'u1', time },
@@ -119,13 +121,13 @@ describe('POST /webhook (Pusher / Soketi)', () => {
       body: notJson,
     });
     expect(badBody.status).toBe(400);
-    const wrongShape = '{"events":[{"name":"member_added","channel":"presence-x"}]}';
+    const wrongShape = `{"time_ms":${Date.now()},"events":[{"name":"member_added","channel":"presence-x"}]}`;
     const shape = await call(app, 'webhook', {
       headers: { 'content-type': 'application/json', 'x-pusher-key': CREDENTIALS.key, 'x-pusher-signature': pusherSignature(wrongShape, CREDENTIALS.secret) },
       body: wrongShape,
     });
     expect(shape.status).toBe(400);
-    const crash = JSON.stringify({ time_ms: 1, events: [{ name: 'client_event', channel: 'private-x', event: 'client-crash', data: '{}' }] });
+    const crash = JSON.stringify({ time_ms: Date.now(), events: [{ name: 'client_event', channel: 'private-x', event: 'client-crash', data: '{}' }] });
     const failing = await call(app, 'webhook', {
       headers: { 'content-type': 'application/json', 'x-pusher-key': CREDENTIALS.key, 'x-pusher-signature': pusherSignature(crash, CREDENTIALS.secret) },
       body: crash,
@@ -134,6 +136,106 @@ describe('POST /webhook (Pusher / Soketi)', () => {
     expect(failing.json.error.code).toBe('internal_error');
     expect(received).toEqual([]);
     expect(app.logged.join()).toContain('webhook.onEvents threw Error: handler bug');
+  });
+});
+
+describe('POST /webhook: replays, stale deliveries and unsigned bodies', () => {
+  const signedHeaders = (body: string) => ({
+    'content-type': 'application/json',
+    'x-pusher-key': CREDENTIALS.key,
+    'x-pusher-signature': pusherSignature(body, CREDENTIALS.secret),
+  });
+  const occupied = (time: unknown) => JSON.stringify({ time_ms: time, events: [{ name: 'channel_occupied', channel: 'private-orders.42' }] });
+
+  it('checks the signature headers before reading a byte of the body', async () => {
+    const { app, received } = webhookApp();
+    for (const headers of [
+      { 'content-type': 'application/json' },
+      { 'content-type': 'application/json', 'x-pusher-key': CREDENTIALS.key },
+      { 'content-type': 'application/json', 'x-pusher-key': 'unknown-key', 'x-pusher-signature': 'a'.repeat(64) },
+      { 'content-type': 'application/json', 'x-pusher-key': CREDENTIALS.key, 'x-pusher-signature': 'not-a-signature' },
+    ] as Array<Record<string, string>>) {
+      let pulls = 0;
+      // highWaterMark 0: the stream is only pulled when someone reads the body.
+      const body = new ReadableStream<Uint8Array>(
+        { pull: (controller) => { pulls++; controller.enqueue(new Uint8Array(64 * 1024)); } },
+        { highWaterMark: 0 },
+      );
+      const result = await call(app, 'webhook', { headers, body });
+      expect(result.status, JSON.stringify(headers)).toBe(401);
+      expect(result.json.error.code).toBe('unauthorized');
+      expect(pulls, JSON.stringify(headers)).toBe(0);
+    }
+    expect(received).toEqual([]);
+  });
+
+  it('refuses a timestamp outside webhook.maxAgeSeconds (default 10 minutes) either way, and one without a timestamp', async () => {
+    const { app, received } = webhookApp();
+    const now = Date.now();
+    for (const time of [Date.UTC(2001, 0, 1), now - 601_000, now + 601_000, undefined, 'yesterday']) {
+      const body = occupied(time);
+      const result = await call(app, 'webhook', { headers: signedHeaders(body), body });
+      expect(result.status, String(time)).toBe(401);
+      expect(result.json.error.code).toBe('unauthorized');
+    }
+    expect(received).toEqual([]);
+    // A provider retry 5 minutes after the event (Pusher's retry window) is still accepted.
+    for (const time of [now, now - 300_000, now + 30_000]) {
+      const body = occupied(time);
+      expect((await call(app, 'webhook', { headers: signedHeaders(body), body })).status, String(time)).toBe(200);
+    }
+    expect(received).toHaveLength(3);
+  });
+
+  it('maxAgeSeconds is configurable, false turns the check off, and nonsense is a configuration error', async () => {
+    const strict = createApp({ webhook: { onEvents() {}, maxAgeSeconds: 5 } });
+    const off = createApp({ webhook: { onEvents() {}, maxAgeSeconds: false } });
+    apps.push(strict, off);
+    const minuteOld = occupied(Date.now() - 60_000);
+    expect((await call(strict, 'webhook', { headers: signedHeaders(minuteOld), body: minuteOld })).status).toBe(401);
+    const ancient = occupied(Date.UTC(2001, 0, 1));
+    expect((await call(off, 'webhook', { headers: signedHeaders(ancient), body: ancient })).status).toBe(200);
+    for (const maxAgeSeconds of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '600' as unknown as number]) {
+      expect(() => createApp({ webhook: { onEvents() {}, maxAgeSeconds } }), String(maxAgeSeconds)).toThrow(/maxAgeSeconds/);
+    }
+  });
+
+  it('deduplicate drops a replayed delivery (200, onEvents not called) and releases the id when onEvents fails', async () => {
+    const claimed = new Set<string>();
+    const handled: string[] = [];
+    let failNext = true;
+    const app = createApp({
+      webhook: {
+        onEvents(_events, { deliveryId }) {
+          if (failNext) {
+            failNext = false;
+            throw new Error('database busy');
+          }
+          handled.push(deliveryId);
+        },
+        deduplicate: {
+          claim: (id) => (claimed.has(id) ? false : (claimed.add(id), true)),
+          release: (id) => void claimed.delete(id),
+        },
+      },
+    });
+    apps.push(app);
+    const body = occupied(Date.now());
+    const send = () => call(app, 'webhook', { headers: signedHeaders(body), body });
+    expect((await send()).status).toBe(500); // onEvents failed: the provider retries
+    const retried = await send();
+    expect(retried.status).toBe(200);
+    expect(retried.json).toEqual({ received: 1 });
+    for (let replay = 0; replay < 3; replay++) {
+      const again = await send();
+      expect(again.status).toBe(200);
+      expect(again.json).toEqual({ received: 0, duplicate: true });
+    }
+    expect(handled).toEqual([createHash('sha256').update(body).digest('hex')]);
+    // Another delivery has another id.
+    const other = occupied(Date.now() + 1);
+    expect((await call(app, 'webhook', { headers: signedHeaders(other), body: other })).json).toEqual({ received: 1 });
+    expect(handled).toHaveLength(2);
   });
 });
 
@@ -151,15 +253,15 @@ describe('POST /webhook (Ably)', () => {
     apps.push(app);
     const body = JSON.stringify({
       items: [
-        { webhookId: 'w', source: 'channel.lifecycle', name: 'channel.opened', timestamp: 10, data: { channelId: 'private-orders.42' } },
+        { webhookId: 'w', source: 'channel.lifecycle', name: 'channel.opened', timestamp: NOW + 10, data: { channelId: 'private-orders.42' } },
         {
           source: 'channel.presence',
           name: 'presence.message',
-          timestamp: 11,
-          data: { channelId: 'presence-room.1', presence: [{ clientId: 'u1', action: 2, timestamp: 12 }, { clientId: 'u2', action: 3 }, { clientId: 'u3', action: 4 }] },
+          timestamp: NOW + 11,
+          data: { channelId: 'presence-room.1', presence: [{ clientId: 'u1', action: 2, timestamp: NOW + 12 }, { clientId: 'u2', action: 3 }, { clientId: 'u3', action: 4 }] },
         },
-        { source: 'channel.message', name: 'channel.message', timestamp: 13, data: { channelId: 'presence-room.1', messages: [{ name: 'typing', data: '{"on":true}', clientId: 'u1', timestamp: 14 }] } },
-        { source: 'channel.lifecycle', name: 'channel.closed', timestamp: 15, data: { channelId: 'private-orders.42' } },
+        { source: 'channel.message', name: 'channel.message', timestamp: NOW + 13, data: { channelId: 'presence-room.1', messages: [{ name: 'typing', data: '{"on":true}', clientId: 'u1', timestamp: NOW + 14 }] } },
+        { source: 'channel.lifecycle', name: 'channel.closed', timestamp: NOW + 15, data: { channelId: 'private-orders.42' } },
       ],
     });
     for (const [key, secret] of [['app.new', 'new-secret'], ['app.old', 'old-secret']]) {
@@ -170,11 +272,11 @@ describe('POST /webhook (Ably)', () => {
       expect(result.status).toBe(200);
     }
     expect(received[0]).toEqual([
-      { type: 'channel_occupied', channel: 'private-orders.42', time: 10 },
-      { type: 'member_added', channel: 'presence-room.1', userId: 'u1', time: 12 },
-      { type: 'member_removed', channel: 'presence-room.1', userId: 'u2', time: 11 },
-      { type: 'client_event', channel: 'presence-room.1', event: 'typing', data: { on: true }, userId: 'u1', time: 14 },
-      { type: 'channel_vacated', channel: 'private-orders.42', time: 15 },
+      { type: 'channel_occupied', channel: 'private-orders.42', time: NOW + 10 },
+      { type: 'member_added', channel: 'presence-room.1', userId: 'u1', time: NOW + 12 },
+      { type: 'member_removed', channel: 'presence-room.1', userId: 'u2', time: NOW + 11 },
+      { type: 'client_event', channel: 'presence-room.1', event: 'typing', data: { on: true }, userId: 'u1', time: NOW + 14 },
+      { type: 'channel_vacated', channel: 'private-orders.42', time: NOW + 15 },
     ]);
     for (const headers of [
       { 'x-ably-key': 'app.new', 'x-ably-signature': ablySignature(body, 'old-secret') },

@@ -55,6 +55,40 @@ describe('defineChannels', () => {
     expect(await policy.authorize(alice, 'presence-numeric.1')).toMatchObject({ member: { id: '7' } });
   });
 
+  it('a pattern matches only channels of its own kind: no placeholder absorbs a kind prefix', async () => {
+    const wide = defineChannels({
+      'private-{room}': () => true,
+      'presence-{room}': () => true,
+      '{topic}': () => false,
+    });
+    expect(await wide.authorize(alice, 'private-general')).toMatchObject({ allowed: true, kind: 'private' });
+    // `encrypted-` would be absorbed by {room} if only the regex decided.
+    expect(await wide.authorize(alice, 'private-encrypted-general')).toEqual({ allowed: false, reason: 'no_matching_pattern' });
+    // A public pattern's placeholder does not stand for `private-` or `presence-` either.
+    expect(await wide.authorize(alice, 'presence-lobby')).toMatchObject({ allowed: true, kind: 'presence' });
+    expect(await wide.authorize(alice, 'news')).toEqual({ allowed: false, reason: 'refused' });
+    const anyRoom = defineChannels({ 'private-{room:any}': () => true });
+    expect(await anyRoom.authorize(alice, 'private-encrypted-general')).toEqual({ allowed: false, reason: 'no_matching_pattern' });
+    expect(await anyRoom.authorize(alice, 'private-a.b,c;d')).toMatchObject({ allowed: true });
+  });
+
+  it('by default a placeholder matches one segment without . , ; ; {x:int} and {x:any} are explicit', async () => {
+    const params: Array<Record<string, string>> = [];
+    const typed = defineChannels({
+      'private-orders.{orderId}': (_user: User, p) => (params.push(p), true),
+      'private-invoices.{invoiceId:int}': (_user: User, p) => (params.push(p), true),
+      'private-files.{path:any}': (_user: User, p) => (params.push(p), true),
+    });
+    for (const channel of ['private-orders.42,43', 'private-orders.42;43', 'private-orders.42.43', 'private-invoices.4a', 'private-invoices.-1', 'private-invoices.1,2']) {
+      expect(await typed.authorize(alice, channel), channel).toEqual({ allowed: false, reason: 'no_matching_pattern' });
+    }
+    expect(await typed.authorize(alice, 'private-orders.a-b_c=d@e')).toMatchObject({ allowed: true });
+    expect(await typed.authorize(alice, 'private-invoices.0042')).toMatchObject({ allowed: true });
+    expect(await typed.authorize(alice, 'private-files.a.b,c;d')).toMatchObject({ allowed: true });
+    expect(params).toEqual([{ orderId: 'a-b_c=d@e' }, { invoiceId: '0042' }, { path: 'a.b,c;d' }]);
+    expectTypeOf<ChannelPatternParams<'private-invoices.{invoiceId:int}.{rest:any}'>>().toEqualTypeOf<{ invoiceId: string; rest: string }>();
+  });
+
   it('regex characters in patterns are literal', async () => {
     const dots = defineChannels({ 'private-a.b': () => true });
     expect(await dots.authorize(alice, 'private-a.b')).toMatchObject({ allowed: true });
@@ -67,6 +101,9 @@ describe('defineChannels', () => {
       { 'private-{id}.{id}': () => true },
       { 'private-x': 'yes' },
       { '': () => true },
+      { 'private-{a}{b}': () => true },
+      { 'private-{a:float}': () => true },
+      { 'private-{a:constructor}': () => true },
     ]) {
       let caught: unknown;
       try {

@@ -8,6 +8,7 @@ import { createConnectionControl, type ConnectionControl } from '../../src/serve
 import { createConnectionGuard } from '../../src/server/connections/connectionGuard.js';
 import { createRealtime } from '../../src/server/realtime.js';
 import { createMemoryStore } from '../../src/server/state/memoryStore.js';
+import { sessionHeaders, sessionUser } from '../support/routeFetch.js';
 
 /**
  * The guard through the real route handlers (createRealtimeFetchHandler), on the memory provider:
@@ -25,10 +26,7 @@ function setup(maxPerUser = 2) {
   const handler = createRealtimeFetchHandler<{ id: string }>({
     realtime,
     channels: defineChannels<{ id: string }, string>({ 'private-orders.{id}': () => true }),
-    getUser: (request) => {
-      const session = /session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1];
-      return session ? { id: session } : null;
-    },
+    getUser: sessionUser,
     tokenSecrets: control.keyring,
     tokenRateLimit: false,
     hooks: control.hooks,
@@ -36,14 +34,14 @@ function setup(maxPerUser = 2) {
   });
   const post = async (endpoint: string, fields: Record<string, string>, auth: { session?: string; bearer?: string }) => {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    if (auth.session) headers.cookie = `session=${auth.session}`;
+    if (auth.session) Object.assign(headers, sessionHeaders(auth.session));
     if (auth.bearer) headers.authorization = `Bearer ${auth.bearer}`;
     const response = await handler(new Request(`http://app.test/api/realtime/${endpoint}`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() }), endpoint);
     return { status: response.status, text: await response.text() };
   };
   const token = async (session: string, socketId?: string) => {
     const query = socketId ? `?socket_id=${socketId}` : '';
-    const response = await handler(new Request(`http://app.test/api/realtime/token${query}`, { headers: { cookie: `session=${session}` } }), 'token');
+    const response = await handler(new Request(`http://app.test/api/realtime/token${query}`, { headers: sessionHeaders(session) }), 'token');
     return { status: response.status, text: await response.text() };
   };
   return { realtime, control, post, token };

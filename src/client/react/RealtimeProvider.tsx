@@ -1,7 +1,7 @@
 'use client';
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { RealtimeError } from '../../core/errors.js';
-import type { ClientOptions } from '../options.js';
+import type { ClientOptionsInput } from '../options.js';
 import { createRealtimeClient, type RealtimeClient } from '../realtimeClient.js';
 
 const RealtimeContext = createContext<RealtimeClient | null>(null);
@@ -13,7 +13,7 @@ export interface RealtimeProviderProps {
    * Options for a client the provider creates and owns (closed when the provider unmounts).
    * Default: read from the `NEXT_PUBLIC_REALTIME_*` variables.
    */
-  options?: ClientOptions;
+  options?: ClientOptionsInput;
   children?: ReactNode;
 }
 

@@ -25,5 +25,5 @@ export type {
   ChannelEventHandler,
   PresenceChange,
 } from '../realtimeClient.js';
-export type { ClientOptions } from '../options.js';
+export type { ClientOptions, ClientOptionsInput } from '../options.js';
 export type { PresenceMember } from '../../core/provider.js';

@@ -7,7 +7,7 @@ import type { ClientTokenRequest, ProviderAuthPart, TokenAuth, WebhookScheme } f
 import { assertUserId } from '../../core/users.js';
 import { capabilityForGrants } from './channels.js';
 import { createAblyJwt, createAblyTokenRequest, type AblyTokenRequest } from './tokens.js';
-import { normaliseAblyWebhook } from './webhooks.js';
+import { ablyWebhookSentAt, normaliseAblyWebhook } from './webhooks.js';
 
 /**
  * Ably's SDK-free parts. Clients authenticate with Ably tokens this server issues (an Ably JWT,
@@ -62,10 +62,13 @@ export function createAblyAuth(config: AblyConfig): AblyAuth {
 export const ablyWebhooks: WebhookScheme = {
   keyHeader: 'x-ably-key',
   signatureHeader: 'x-ably-signature',
+  // Base64 of 32 bytes.
+  signaturePattern: /^[A-Za-z0-9+/]{43}=$/,
   async signatureMatches(secret, rawBody, signature) {
     return timingSafeEqual(toBase64(await hmacSha256(secret, rawBody)), signature);
   },
   normalise: normaliseAblyWebhook,
+  sentAt: ablyWebhookSentAt,
 };
 
 export const ablyAuthPart: ProviderAuthPart<AblyConfig, AblyAuth> = {

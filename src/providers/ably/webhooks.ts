@@ -54,3 +54,18 @@ export function normaliseAblyWebhook(body: unknown): RealtimeWebhookEvent[] {
   return out;
 }
 
+
+/**
+ * The newest item `timestamp`: items are events Ably queues for up to 5 minutes (and keeps while
+ * it retries), so the newest one is closest to when the batch was sent.
+ */
+export function ablyWebhookSentAt(body: unknown): number | undefined {
+  const items = (body as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return undefined;
+  let newest: number | undefined;
+  for (const item of items as Array<{ timestamp?: unknown } | null>) {
+    const time = item && typeof item === 'object' ? item.timestamp : undefined;
+    if (typeof time === 'number' && Number.isFinite(time) && (newest === undefined || time > newest)) newest = time;
+  }
+  return newest;
+}

@@ -90,11 +90,15 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
           if (options.authenticateUser) await hub.signIn(created.id, await options.authenticateUser({ socketId: created.id }));
         } catch (error) {
           if (socket !== created) return;
-          hub.disconnect(created.id);
-          socket = undefined;
-          const failure = error as Error & { retryable?: boolean };
-          setState(failure.retryable ? 'reconnecting' : 'failed', failure);
-          return;
+          const failure = error as Error & { retryable?: boolean; status?: number };
+          // As on the Pusher protocol, a refused sign-in (401/403) leaves the connection open, not
+          // signed in (an anonymous visitor); src/client decides whether that stops the client.
+          if (failure.status !== 401 && failure.status !== 403) {
+            hub.disconnect(created.id);
+            socket = undefined;
+            setState(failure.retryable ? 'reconnecting' : 'failed', failure);
+            return;
+          }
         }
         if (socket !== created) return;
         setState('connected');

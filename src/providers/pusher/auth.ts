@@ -3,7 +3,7 @@ import { hmacSha256Hex, timingSafeEqual } from '../../core/crypto.js';
 import { DEFAULT_LIMITS } from '../../core/limits.js';
 import type { ProviderAuthPart, SignatureAuth, WebhookScheme } from '../../core/providerParts.js';
 import { authenticateUser, authorizeChannel, type PusherCredentials } from './channelAuthorization.js';
-import { normalisePusherWebhook } from './webhooks.js';
+import { normalisePusherWebhook, pusherWebhookSentAt } from './webhooks.js';
 
 /**
  * The Pusher protocol's SDK-free parts (Soketi reuses them): clients authenticate with
@@ -22,10 +22,13 @@ export function pusherSignatureAuth(credentials: PusherCredentials): SignatureAu
 export const pusherWebhooks: WebhookScheme = {
   keyHeader: 'x-pusher-key',
   signatureHeader: 'x-pusher-signature',
+  // Hex of 32 bytes, any case.
+  signaturePattern: /^[0-9a-fA-F]{64}$/,
   async signatureMatches(secret, rawBody, signature) {
     return timingSafeEqual(await hmacSha256Hex(secret, rawBody), signature.toLowerCase());
   },
   normalise: normalisePusherWebhook,
+  sentAt: pusherWebhookSentAt,
 };
 
 /** The parts of every provider that speaks the Pusher protocol with an app key and secret. */

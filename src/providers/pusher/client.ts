@@ -238,7 +238,10 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
               details: { closeCode, reason: closingBecause.reason, ...(closingBecause.rotationId ? { rotationId: closingBecause.rotationId } : {}) },
             });
           }
-          emit(closeCode === undefined || closeCode === 4009 ? 'disconnected' : 'failed', error);
+          // A 4009 the library did not announce is Soketi's user-authentication timeout (or
+          // Pusher's authorized connections), not a logout: the client connects again.
+          if (closeCode === 4009 && !closingBecause) emit('reconnecting', error);
+          else emit(closeCode === undefined || closeCode === 4009 ? 'disconnected' : 'failed', error);
           return;
         }
       }

@@ -40,3 +40,9 @@ export function normalisePusherWebhook(body: unknown): RealtimeWebhookEvent[] {
   return out;
 }
 
+
+/** `time_ms`: when Pusher (or Soketi) created the webhook; the same on its retries. */
+export function pusherWebhookSentAt(body: unknown): number | undefined {
+  const time = (body as { time_ms?: unknown } | null)?.time_ms;
+  return typeof time === 'number' && Number.isFinite(time) ? time : undefined;
+}

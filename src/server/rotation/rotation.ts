@@ -1,4 +1,5 @@
 import { RealtimeError } from '../../core/errors.js';
+import { redactSecrets } from '../../core/redaction.js';
 import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../../core/systemEvents.js';
 import type { Realtime } from '../realtime.js';
 import type { ConnectionRecord, ConnectionRef, RotationCounts, RotationRecord, StateStore } from '../state/stateStore.js';
@@ -100,7 +101,8 @@ export function createSecretRotation(options: SecretRotationOptions): SecretRota
     timer = setTimeout(() => {
       enforceDeadline().catch((error: unknown) => {
         // Nothing awaits a timer: report, and try again (the old key stays valid meanwhile).
-        console.error(`[next-realtime] closing stale connections after the rotation deadline failed; retrying in ${retryMs} ms:`, error instanceof Error ? error.message : error);
+        const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+        console.error(`[next-realtime] closing stale connections after the rotation deadline failed; retrying in ${retryMs} ms: ${reason}`);
         schedule(Date.now() + retryMs);
       });
     }, Math.max(0, at - Date.now()));

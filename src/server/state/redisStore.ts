@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RealtimeError } from '../../core/errors.js';
 import {
   parseRef,
   refKey,
@@ -177,7 +178,7 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
       return { userId, socketId, kid: stored.kid, since: stored.since, seen: stored.seen === true };
     });
 
-  return {
+  const store: StateStore = {
     kind: 'redis',
     async admitConnection(request: AdmitConnectionRequest) {
       const [admitted, count] = (await run.rtAdmit(
@@ -276,4 +277,30 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
       if (options.ownsClient) await redis.quit().catch(() => redis.disconnect());
     },
   };
+  return withUnavailableErrors(store);
+}
+
+/**
+ * Redis down (refused, reset, timed out, retries exhausted) becomes one typed, retryable error:
+ * RealtimeError('provider_unavailable'), which the route handlers answer with 503 and clients
+ * retry with backoff. Everything that needs the store fails closed; see docs/live-connections.md.
+ */
+function withUnavailableErrors(store: StateStore): StateStore {
+  const wrapped = { ...store };
+  for (const name of Object.keys(store) as Array<keyof StateStore>) {
+    const method = store[name];
+    if (typeof method !== 'function' || name === 'close') continue;
+    (wrapped as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      try {
+        return await (method as (...inner: unknown[]) => Promise<unknown>).apply(store, args);
+      } catch (error) {
+        if (error instanceof RealtimeError) throw error;
+        throw new RealtimeError('provider_unavailable', `the state store (Redis) is unavailable: ${error instanceof Error ? error.message : String(error)}`, {
+          retryable: true,
+          cause: error,
+        });
+      }
+    };
+  }
+  return wrapped;
 }
