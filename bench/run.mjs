@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { startSoketi } from '../scripts/soketiProcess.mjs';
 import { results, ROUNDS, selectWholeScenario } from './harness.mjs';
 
-const scenarios = ['publish', 'e2eLatency', 'fanout', 'auth', 'reconnectStorm'];
+const scenarios = ['publish', 'e2eLatency', 'fanout', 'auth', 'reconnectStorm', 'history'];
 const only = process.env.BENCH_ONLY?.split(',');
 const started = Date.now();
 console.log(

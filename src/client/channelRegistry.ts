@@ -11,6 +11,15 @@ export interface EventMeta {
   event: string;
   /** Sender of a client event on a presence channel, when the provider says. */
   userId?: string | undefined;
+  /** History channels: the event's id (unique per publish) and the cursor after it. */
+  id?: string | undefined;
+  cursor?: string | undefined;
+}
+
+/** An event on its way to the handlers, with its history meta when it has one. */
+export interface DeliveredEvent extends IncomingEvent {
+  id?: string | undefined;
+  cursor?: string | undefined;
 }
 export type EventHandler<T = unknown> = (data: T, meta: EventMeta) => void;
 /** Receives every event of a channel (useChannel). */
@@ -55,6 +64,14 @@ export interface ChannelRegistryHost {
   onListenerAdded(): void;
   onSubscribed(channel: string): void;
   onSubscriptionError(channel: string, error: Error): void;
+  /**
+   * Every event the transport delivers goes here when set (history recovery, which orders,
+   * de-duplicates and recovers, then calls `deliver`); otherwise straight to the handlers.
+   */
+  onEvent?(channel: string, incoming: IncomingEvent): void;
+  /** A channel was added (before its subscription starts) / left. */
+  onChannelAdded?(channel: string): void;
+  onChannelRemoved?(channel: string): void;
   reconnect: ResolvedReconnectOptions;
 }
 
@@ -72,6 +89,8 @@ export interface ChannelRegistry {
   /** The connection is gone: every subscription has to be confirmed again. */
   markAllPending(): void;
   rejectWaiters(error: Error): void;
+  /** Hands an event to the channel's handlers (for `onEvent`). */
+  deliver(channel: string, event: DeliveredEvent): void;
 }
 
 /** A channel refusal worth retrying: the auth endpoint or network failed, not the policy. */
@@ -113,8 +132,12 @@ export function createChannelRegistry(host: ChannelRegistryHost): ChannelRegistr
   };
 
   /** An event reaches the channel's handlers. */
-  const deliver = (entry: ChannelEntry, incoming: IncomingEvent) => {
+  const deliver = (entry: ChannelEntry, incoming: DeliveredEvent) => {
     const meta: EventMeta = { channel: entry.name, event: incoming.event, userId: incoming.userId };
+    if (incoming.id !== undefined) {
+      meta.id = incoming.id;
+      meta.cursor = incoming.cursor;
+    }
     // Copies: a handler that unsubscribes while we iterate must not skip its neighbours.
     for (const handler of [...(entry.handlers.get(incoming.event) ?? [])]) safely(() => handler(incoming.data, meta));
     for (const handler of [...entry.allHandlers]) safely(() => handler(incoming.event, incoming.data, meta));
@@ -153,7 +176,7 @@ export function createChannelRegistry(host: ChannelRegistryHost): ChannelRegistr
 
   const attach = (transport: ClientTransport, entry: ChannelEntry) => {
     transport.subscribe(entry.name, {
-      onEvent: (incoming) => isCurrent(entry) && deliver(entry, incoming),
+      onEvent: (incoming) => isCurrent(entry) && (host.onEvent ? host.onEvent(entry.name, incoming) : deliver(entry, incoming)),
       onSubscribed: () => isCurrent(entry) && subscribed(entry),
       onError: (error) => isCurrent(entry) && refused(entry, error),
       onMemberAdded: (member) => isCurrent(entry) && notifyPresence(entry, 'member_added', member),
@@ -171,6 +194,7 @@ export function createChannelRegistry(host: ChannelRegistryHost): ChannelRegistr
     }
     entry = { name: channel, handlers: new Map(), allHandlers: new Set(), presence: new Set(), status: 'pending', waiters: [], failedAttempts: 0 };
     channels.set(channel, entry);
+    host.onChannelAdded?.(channel);
     const transport = host.transport();
     if (transport) attach(transport, entry);
     return entry;
@@ -186,6 +210,7 @@ export function createChannelRegistry(host: ChannelRegistryHost): ChannelRegistr
       entry.leaveTimer = undefined;
       if (referenceCount(entry) > 0 || !isCurrent(entry)) return;
       channels.delete(entry.name);
+      host.onChannelRemoved?.(entry.name);
       clearTimeout(entry.retryTimer);
       host.transport()?.unsubscribe(entry.name);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(new RealtimeError('closed', `unsubscribed from ${entry.name}`));
@@ -249,6 +274,10 @@ export function createChannelRegistry(host: ChannelRegistryHost): ChannelRegistr
         entry.status = 'pending';
         entry.error = undefined;
       }
+    },
+    deliver(channel, event) {
+      const entry = channels.get(channel);
+      if (entry) deliver(entry, event);
     },
     rejectWaiters(error) {
       for (const entry of channels.values()) {

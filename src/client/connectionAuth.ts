@@ -30,6 +30,8 @@ export interface ConnectionAuth {
   /** A token-identified connection (Ably) still has to sign in by fetching a token for itself. */
   needsTokenSignIn(): boolean;
   signInWithToken(): Promise<void>;
+  /** Runs a request to the app's endpoints with the current token (a 401 gets one retry with a new one). */
+  withToken<T>(call: (token: string | undefined) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -171,5 +173,5 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
       : undefined,
   };
 
-  return { auth, needsTokenSignIn, signInWithToken };
+  return { auth, needsTokenSignIn, signInWithToken, withToken };
 }

@@ -21,3 +21,5 @@ export { isTerminalAuthError } from './credentials.js';
 export { SYSTEM_CHANNEL, REAUTH_REQUIRED_EVENT, type ReauthRequired, type TokenResponse } from '../core/systemEvents.js';
 export type { PresenceMember, ClientToken, TokenFetcher, ClientTransport, TransportAuth } from '../core/provider.js';
 export { RealtimeError, isRealtimeError, type RealtimeErrorCode } from '../core/errors.js';
+export type { HistoryGap, HistoryFetcher } from './historyRecovery.js';
+export type { HistoryCursor, HistoryEvent, HistoryPage } from '../core/history.js';

@@ -1,6 +1,7 @@
 import { PROVIDER_NAMES, RealtimeError } from '../core/errors.js';
 import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
 import { resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
+import type { HistoryFetcher } from './historyRecovery.js';
 
 interface CommonClientOptions {
   /** Where private/presence channels are signed. Default `/api/realtime/auth`. */
@@ -61,6 +62,22 @@ interface CommonClientOptions {
    * the page's `fetch` for requests with a `Next-Action` header only). Default true.
    */
   serverActionSocketId?: boolean;
+  /**
+   * Where a client recovers what it missed on history channels (GET; see docs/delivery.md).
+   * Default `/api/realtime/history`; `false` turns recovery requests off (events on history
+   * channels are still unwrapped, ordered and de-duplicated).
+   */
+  historyEndpoint?: string | false;
+  /** Replaces the request to `historyEndpoint` (tests, custom backends). */
+  fetchHistory?: HistoryFetcher;
+  /**
+   * History channel patterns (the server's withHistory patterns, e.g. `['room.{roomId}']`). The
+   * client learns where such a channel stands as soon as it subscribes, so it recovers after a
+   * reconnect even before its first event. Without it a channel is known as a history channel
+   * from its first event or from a cursor handed over by a server render (`resumeFrom`, the
+   * hooks' `cursor`), and no request is made for any other channel.
+   */
+  historyChannels?: readonly string[];
   /** Replaces the provider's transport (custom providers, instrumented tests). */
   createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }

@@ -16,6 +16,9 @@ import {
   type Unsubscribe,
 } from './channelRegistry.js';
 import { createConnectionAuth } from './connectionAuth.js';
+import { requestAppEndpoint } from './authRequests.js';
+import { channelPatternMatcher } from '../core/channelPolicy.js';
+import { createHistoryRecovery, httpHistoryFetcher, type HistoryGap } from './historyRecovery.js';
 import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError, usesRouteHandlers } from './credentials.js';
 import { createEmitter, safely } from './listeners.js';
 import { loadClientTransport } from './loadTransport.js';
@@ -51,6 +54,10 @@ export interface RealtimeClientEvents {
   /** A channel's subscription was confirmed (again after every reconnect). */
   subscribed: { channel: string };
   subscription_error: { channel: string; error: Error };
+  /** A history channel lost events history no longer holds (trimmed): refetch the page's data. */
+  history_gap: HistoryGap;
+  /** Recovering a history channel failed (retried with backoff unless refused). */
+  history_error: { channel: string; error: Error };
 }
 
 export { SOCKET_ID_HEADER };
@@ -98,6 +105,13 @@ export interface RealtimeClient {
   subscriptionStatus(channel: string): SubscriptionStatus | undefined;
   /** Sends a client event (`client-` prefix added if missing) on a private or presence channel. */
   whisper: WhisperFunction<[channel: string]>;
+  /**
+   * History channels (docs/delivery.md): deliver every event after `cursor` (from `history()` in
+   * a server component) once the channel is subscribed, then the live ones, each exactly once.
+   */
+  resumeFrom(channel: string, cursor: string): void;
+  /** The position of the last event delivered on a history channel. */
+  cursor(channel: string): string | undefined;
   members(channel: string): PresenceMember[];
   onStateChange(listener: (state: ConnectionState, error?: Error) => void): () => void;
   on<K extends keyof RealtimeClientEvents>(event: K, listener: (payload: RealtimeClientEvents[K]) => void): Unsubscribe;
@@ -161,8 +175,15 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
     transport: () => transport,
     isConnected: () => phase === 'connected',
     onListenerAdded: () => startIfIdle(),
-    onSubscribed: (channel) => events.emit('subscribed', { channel }),
+    onSubscribed: (channel) => {
+      events.emit('subscribed', { channel });
+      recovery.subscribed(channel);
+    },
     onSubscriptionError: (channel, error) => events.emit('subscription_error', { channel, error }),
+    // History channels: ordered, de-duplicated and recovered (historyRecovery.ts), then delivered.
+    onEvent: (channel, incoming) => recovery.receive(channel, incoming),
+    onChannelAdded: (channel) => recovery.track(channel),
+    onChannelRemoved: (channel) => recovery.forget(channel),
     reconnect,
   });
   const fetcher = tokenFetcherFor(options);
@@ -261,6 +282,29 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       attempt = 0;
     },
     subscribeAll: (channel) => channels.subscribeAll(channel, () => {}),
+  });
+
+  const historyEndpoint = options.historyEndpoint ?? '/api/realtime/history';
+  const historyPatterns = (options.historyChannels ?? []).map((pattern) => channelPatternMatcher(pattern));
+  const recovery = createHistoryRecovery({
+    fetchHistory:
+      options.fetchHistory ??
+      (historyEndpoint === false
+        ? undefined
+        : httpHistoryFetcher(historyEndpoint, (url, init) =>
+            // Like the auth requests: cookies, plus the library's own token as a bearer. Ably's
+            // tokens are Ably's (the route cannot verify them): cookies only there.
+            options.provider === 'ably'
+              ? requestAppEndpoint(options, url, init, 'history')
+              : connectionAuth.withToken((token) =>
+                  requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
+                ),
+          )),
+    deliver: (channel, event) => channels.deliver(channel, event),
+    onGap: (gap) => events.emit('history_gap', gap),
+    onError: (channel, error) => events.emit('history_error', { channel, error }),
+    socketId: () => (phase === 'connected' ? transport?.socketId : undefined),
+    isHistoryChannel: historyPatterns.length > 0 ? (channel) => historyPatterns.some((matches) => matches(channel)) : undefined,
   });
 
   const ensureTransport = (): Promise<ClientTransport> => {
@@ -448,6 +492,8 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       if (!transport || phase !== 'connected') throw new RealtimeError('closed', 'not connected');
       transport.trigger(channel, event.startsWith(CLIENT_EVENT_PREFIX) ? event : `${CLIENT_EVENT_PREFIX}${event}`, data);
     },
+    resumeFrom: (channel, cursor) => recovery.resumeFrom(channel, cursor),
+    cursor: (channel) => recovery.cursor(channel),
     members: (channel) => transport?.members(channel) ?? [],
     onStateChange(listener) {
       stateListeners.add(listener);

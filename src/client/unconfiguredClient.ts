@@ -30,6 +30,8 @@ export function createUnconfiguredClient(error: RealtimeError): RealtimeClient {
     whisper: () => {
       throw error;
     },
+    resumeFrom: () => {},
+    cursor: () => undefined,
     members: () => [],
     onStateChange: () => () => {},
     on: () => () => {},

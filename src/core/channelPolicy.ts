@@ -195,3 +195,13 @@ export function defineChannels<TUser, Patterns extends string>(
     },
   };
 }
+
+/**
+ * Whether a channel matches a pattern, by the same rules as `defineChannels` (history channels,
+ * src/server/history, are opted in with the same pattern syntax). Throws invalid_config for a
+ * malformed pattern.
+ */
+export function channelPatternMatcher(pattern: string): (channel: string) => boolean {
+  const { regex } = compilePattern(pattern, () => true);
+  return (channel) => regex.test(channel);
+}

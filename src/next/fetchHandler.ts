@@ -14,6 +14,7 @@ import { assertUserId } from '../core/users.js';
 import { providerParts } from '../registry/providers.js';
 import type { RealtimeHandlersOptions, RealtimeUser } from './options.js';
 import { createTokenBucketLimiter, type RateLimiter, type TokenBucketOptions } from './rateLimit.js';
+import { createHistoryEndpoint } from './historyEndpoint.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyText, readFields } from './requestBody.js';
 import { withIdInInfo } from './presenceInfo.js';
 import { HandlerError, errorResponse, jsonResponse, responseForError } from './responses.js';
@@ -32,6 +33,7 @@ export const REALTIME_ENDPOINTS = {
   'user-auth': 'POST',
   token: 'GET',
   webhook: 'POST',
+  history: 'GET',
 } as const;
 export type RealtimeEndpoint = keyof typeof REALTIME_ENDPOINTS;
 
@@ -400,11 +402,27 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     return jsonResponse({ received: events.length });
   }
 
+  const history = createHistoryEndpoint({
+    realtime,
+    channels,
+    optionalUser: async (request) => {
+      try {
+        return (await currentUser(request, true)).user;
+      } catch (error) {
+        // No session and no Authorization header: an anonymous reader (public channels only).
+        if (isRealtimeError(error, 'unauthorized') && request.headers.get('authorization') === null) return undefined;
+        throw error;
+      }
+    },
+    authorize: (user, channel) => callApp('channel policy', () => channels.authorize(user, channel)),
+  });
+
   const handlers: Record<RealtimeEndpoint, (request: Request) => Promise<Response>> = {
     auth: channelAuth,
     'user-auth': userAuth,
     token,
     webhook,
+    history,
   };
 
   return async (request, endpoint) => {

@@ -1,4 +1,5 @@
 import type { ChannelPolicy } from '../core/channelPolicy.js';
+import type { HistoryPage } from '../core/history.js';
 import type { RealtimeConfig } from '../core/config.js';
 import type { ProviderName } from '../core/errors.js';
 import type { Keyring, KeyringEntry } from '../core/keyring.js';
@@ -17,6 +18,9 @@ export interface RealtimeLike {
   /** The provider's auth part; default: the one the config chooses (`createRealtime()` has it). */
   readonly auth?: ProviderAuth;
   getProvider(): Promise<ServerProvider>;
+  /** History channels (withHistory): GET /history reads through these. */
+  history?(channel: string, options?: { limit?: number | undefined; after?: string | undefined; excludeSocketIds?: readonly string[] | undefined }): Promise<HistoryPage>;
+  historyBounds?(channel: string): unknown;
 }
 
 /** The users the handlers deal with: anything with an id (numbers are sent as strings). */

@@ -37,3 +37,4 @@ export {
   type KeyringEntry,
 } from '../core/keyring.js';
 export { createConnectionControl, type ConnectionControl, type ConnectionControlOptions } from './connectionControl.js';
+export * from './history/index.js';

@@ -7,6 +7,8 @@ import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } fro
 import { assertUserId } from '../core/users.js';
 import { loadDelivery } from '../registry/delivery.js';
 import { providerParts } from '../registry/providers.js';
+import type { HistoryPage } from '../core/history.js';
+import type { HistoryBounds } from './history/historyStore.js';
 import { createPublishBatcher, validateBatchingOptions, type PublishBatcher, type PublishBatchingOptions } from './publishBatcher.js';
 
 export interface RealtimeOptions {
@@ -47,6 +49,9 @@ export interface Realtime {
   onUserTerminated?(listener: (userId: string) => void | Promise<void>): () => void;
   /** The provider's delivery part (its SDK, loaded on first use): publish, terminate, presence. */
   getProvider(): Promise<ServerProvider>;
+  /** History channels: set by withHistory (src/server/history), absent on a plain instance. */
+  history?(channel: string, options?: { limit?: number; after?: string | undefined; excludeSocketIds?: readonly string[] | undefined }): Promise<HistoryPage>;
+  historyBounds?(channel: string): HistoryBounds | undefined;
   close(): Promise<void>;
 }
 

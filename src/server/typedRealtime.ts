@@ -74,6 +74,8 @@ export function withEvents<Events extends EventDefinitions>(realtime: Realtime, 
     terminateUser: (userId) => realtime.terminateUser(userId),
     onUserTerminated: (listener) => realtime.onUserTerminated?.(listener) ?? (() => undefined),
     getProvider: () => realtime.getProvider(),
+    // withHistory underneath: history reads (server components, the route handlers) stay reachable.
+    ...(realtime.history && realtime.historyBounds ? { history: realtime.history, historyBounds: realtime.historyBounds } : {}),
     close: () => realtime.close(),
   };
 }

@@ -13,8 +13,11 @@ import { sessionOf, signedInAs } from '../support/routeFetch.js';
  */
 export interface ContractEnvironment {
   realtime: Realtime;
-  /** A browser signed in as `user` (defaults to a fresh user id), authorised by the app's route handlers. */
-  createClient(user?: PresenceMember): RealtimeClient;
+  /**
+   * A browser signed in as `user` (defaults to a fresh user id), authorised by the app's route
+   * handlers; `extra` adds client options (the history suite's history requests).
+   */
+  createClient(user?: PresenceMember, extra?: ExtraClientOptions): RealtimeClient;
   /**
    * A browser whose app signs with the wrong secret (a forged channel signature on the Pusher
    * protocol, a forged token on Ably): the provider must refuse it.
@@ -29,6 +32,9 @@ export interface ContractFixture {
   clientEvents: boolean;
   setup(): Promise<ContractEnvironment>;
 }
+
+/** Client options a suite may add to every provider's browser. */
+export type ExtraClientOptions = Partial<Pick<ClientOptions, 'fetchHistory' | 'historyChannels' | 'historyEndpoint'>>;
 
 /** The client options that say where the provider is (everything but the credentials). */
 export type Connection = { provider: ClientOptions['provider'] } & Record<string, unknown>;
@@ -84,15 +90,15 @@ export function routeEnvironment(parts: {
   const app = contractApp(parts.realtime, parts.userIdPrefix ? { userIdPrefix: parts.userIdPrefix } : {});
   const forgedApp = contractApp(parts.forgedRealtime, { userIdPrefix: 'forger' });
   const clients: RealtimeClient[] = [];
-  const make = (credentials: ReturnType<typeof app.session>) => {
+  const make = (credentials: ReturnType<typeof app.session>, extra: ExtraClientOptions = {}) => {
     // The contract's handlers run no connection control: no connection channel to join.
-    const client = createRealtimeClient({ ...parts.connection, ...credentials, signIn: parts.signIn, connectionChannel: false } as ClientOptions);
+    const client = createRealtimeClient({ ...parts.connection, ...credentials, signIn: parts.signIn, connectionChannel: false, ...extra } as ClientOptions);
     clients.push(client);
     return client;
   };
   return {
     realtime: parts.realtime,
-    createClient: (user) => make(app.session(user)),
+    createClient: (user, extra) => make(app.session(user), extra),
     createForgedClient: () => make(forgedApp.session()),
     async teardown() {
       for (const client of clients) client.disconnect();

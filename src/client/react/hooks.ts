@@ -11,6 +11,9 @@ import type {
   WhisperFunction,
 } from '../realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
+import { useHistoryOptions, type HistoryHookOptions } from './historyOptions.js';
+
+export type { HistoryHookOptions };
 
 /**
  * A ref that always holds the latest value: subscriptions call through it, so a new handler on
@@ -27,8 +30,13 @@ function useLatest<T>(value: T): { readonly current: T } {
 
 /** `useEvent`'s signature: typed by the registered events, or untyped (see `Register`). */
 export type UseEvent = IfEventsRegistered<
-  <Name extends KnownEventName>(channel: string | null | undefined, event: Name, handler: EventHandler<KnownEventPayload<Name>>) => void,
-  <T = unknown>(channel: string | null | undefined, event: string, handler: EventHandler<T>) => void
+  <Name extends KnownEventName>(
+    channel: string | null | undefined,
+    event: Name,
+    handler: EventHandler<KnownEventPayload<Name>>,
+    history?: HistoryHookOptions,
+  ) => void,
+  <T = unknown>(channel: string | null | undefined, event: string, handler: EventHandler<T>, history?: HistoryHookOptions) => void
 >;
 
 /**
@@ -37,9 +45,15 @@ export type UseEvent = IfEventsRegistered<
  * subscribes to nothing (e.g. while an id is still loading). With registered events
  * (`Register`), `data` has the event's schema type and an unknown event name is a type error.
  */
-export const useEvent: UseEvent = function useEvent(channel: string | null | undefined, event: string, handler: EventHandler<any>): void {
+export const useEvent: UseEvent = function useEvent(
+  channel: string | null | undefined,
+  event: string,
+  handler: EventHandler<any>,
+  history?: HistoryHookOptions,
+): void {
   const client = useRealtimeClient();
   const latest = useLatest(handler);
+  useHistoryOptions(client, channel, history);
   useEffect(() => {
     if (!channel) return;
     return client.subscribe(channel, event, (data, meta) => latest.current(data, meta));
@@ -86,9 +100,10 @@ function useChannelStatus(client: RealtimeClient, channel: string | null | undef
  * Subscribes to a channel while mounted: its status, a `whisper` for client events, and
  * optionally every event on it.
  */
-export function useChannel(channel: string | null | undefined, onEvent?: ChannelEventHandler): ChannelHandle {
+export function useChannel(channel: string | null | undefined, onEvent?: ChannelEventHandler, history?: HistoryHookOptions): ChannelHandle {
   const client = useRealtimeClient();
   const latest = useLatest(onEvent);
+  useHistoryOptions(client, channel, history);
   useEffect(() => {
     if (!channel) return;
     return client.subscribeAll(channel, (event, data, meta) => latest.current?.(event, data, meta));

@@ -15,7 +15,9 @@ export {
   type PresenceHandle,
   type PresenceCallbacks,
   type UseEvent,
+  type HistoryHookOptions,
 } from './hooks.js';
+export type { HistoryGap } from '../historyRecovery.js';
 export type {
   RealtimeClient,
   ConnectionState,

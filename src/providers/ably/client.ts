@@ -70,6 +70,8 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
   let tokenFetchError: RealtimeError | undefined;
   /** Why the server is about to revoke this connection's token (sent on the connection channel just before). */
   let closingBecause: ConnectionClosed | undefined;
+  /** disconnect() was called and no connect() since. */
+  let closedByClient = false;
 
   const emit = (state: ConnectionState, error?: Error) => {
     for (const listener of listeners) listener(state, error);
@@ -138,6 +140,9 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       return;
     }
     if (terminated && change.current !== 'failed') return;
+    // The close src/client asked for (disconnect()): it knows; a late 'closed' with a reason
+    // must not read as the server closing the connection on purpose.
+    if (closedByClient && (change.current === 'closing' || change.current === 'closed')) return;
     if (change.current === 'disconnected' || change.current === 'suspended') {
       // ably-js would reconnect with its cached token; forget it so the next attempt fetches a
       // fresh one (the old one may have expired or been revoked meanwhile).
@@ -257,9 +262,27 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     connect() {
       terminated = false;
       closingBecause = undefined;
-      realtime.connect();
+      const reopen = () => {
+        const reattach = closedByClient;
+        closedByClient = false;
+        realtime.connect();
+        // ably-js leaves channels detached after close(): attach every subscription again (the
+        // client's contract: subscriptions come back on the next connect), each confirmed again
+        // through onSubscribed, which is where src/client recovers history channels.
+        if (!reattach) return;
+        for (const [name, entry] of [...entries]) {
+          entry.stop();
+          const fresh: ChannelEntry = { callbacks: entry.callbacks, status: 'pending', members: new Map(), stop: () => {} };
+          entries.set(name, fresh);
+          void join(name, fresh);
+        }
+      };
+      // connect() while the previous close is still under way would be refused ("Connection closing").
+      if (realtime.connection.state === 'closing') realtime.connection.once('closed', reopen);
+      else reopen();
     },
     disconnect() {
+      closedByClient = true;
       realtime.close();
     },
     onStateChange(listener) {
