@@ -1,4 +1,4 @@
-import { RealtimeError } from '../core/errors.js';
+import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { resolveTokenKeyring, TOKEN_SECRETS_VARIABLE, type Keyring } from '../core/keyring.js';
 import type { ProviderAuth } from '../core/providerParts.js';
 import { createConnectionGuard, type ConnectionGuard, type ConnectionGuardHooks } from './connections/connectionGuard.js';
@@ -49,8 +49,17 @@ export interface ConnectionControl {
  *   });
  */
 export function createConnectionControl(options: ConnectionControlOptions): ConnectionControl {
-  const auth = options.realtime.auth;
-  const configured = resolveKeyring(options.tokenSecrets, auth);
+  let auth: ProviderAuth;
+  let configured: Keyring;
+  try {
+    auth = options.realtime.auth;
+    configured = resolveKeyring(options.tokenSecrets, auth);
+  } catch (error) {
+    // A missing or malformed variable must reach the route handlers as their invalid_config
+    // answer at request time, not as a throw where the app wires things together (a bare 500).
+    if (isRealtimeError(error, 'invalid_config')) return misconfiguredConnectionControl(error);
+    throw error;
+  }
   const store = options.store ?? getDefaultStateStore();
   const keyring = createRotatingKeyring({ keyring: configured, store, ...(options.refreshMs !== undefined ? { refreshMs: options.refreshMs } : {}) });
   const guard = createConnectionGuard({
@@ -94,6 +103,35 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
       guard.dispose();
       secretRotation.dispose();
     },
+  };
+}
+
+/**
+ * What createConnectionControl returns when the configuration is unusable: every use rejects
+ * (or, for property reads, throws) the configuration error, so each endpoint answers it as JSON.
+ */
+function misconfiguredConnectionControl(error: RealtimeError): ConnectionControl {
+  const fail = async (): Promise<never> => {
+    throw error;
+  };
+  const throwing = <T extends object>(): T =>
+    new Proxy({} as T, {
+      get(_target, property) {
+        // Not a thenable: awaiting the object must not throw.
+        if (property === 'then') return undefined;
+        throw error;
+      },
+    });
+  return {
+    get store(): StateStore {
+      throw error;
+    },
+    keyring: throwing<RotatingKeyring>(),
+    hooks: { onUserAuthenticate: fail, onTokenIssued: fail, onChannelAuthorize: fail },
+    guard: throwing<ConnectionGuard>(),
+    rotation: throwing<SecretRotation>(),
+    terminateUser: fail,
+    dispose() {},
   };
 }
 

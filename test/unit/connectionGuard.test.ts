@@ -120,11 +120,17 @@ describe('configuration', () => {
     }
   });
 
-  it('createConnectionControl needs token keys, and says which variable to set', () => {
+  it('createConnectionControl needs token keys, and says which variable to set when it is used (not at creation)', async () => {
     const saved = process.env.REALTIME_TOKEN_SECRETS;
     try {
       delete process.env.REALTIME_TOKEN_SECRETS;
-      expect(() => createConnectionControl({ realtime: createRealtime({ provider: 'memory' }), store: createMemoryStore() })).toThrow(/REALTIME_TOKEN_SECRETS/);
+      // Created where the app wires things together (even during `next build`): no throw there.
+      const control = createConnectionControl({ realtime: createRealtime({ provider: 'memory' }), store: createMemoryStore() });
+      expect(() => control.keyring.current).toThrow(/REALTIME_TOKEN_SECRETS/);
+      await expect(control.hooks.onTokenIssued({ user: { id: 'u' }, kid: 'k', expiresAt: 0 })).rejects.toSatisfy(
+        (error: unknown) => isRealtimeError(error, 'invalid_config') && /REALTIME_TOKEN_SECRETS/.test((error as Error).message),
+      );
+      await expect(control.terminateUser('u')).rejects.toThrow(/REALTIME_TOKEN_SECRETS/);
     } finally {
       if (saved !== undefined) process.env.REALTIME_TOKEN_SECRETS = saved;
     }
