@@ -2,7 +2,6 @@
 
 import { useState } from 'react';
 import { RealtimeProvider, useChannel, useConnectionState, useEvent, usePresence } from 'next-realtime/react';
-import type { ChatMessage } from '@/lib/events';
 import { signOut } from '../actions';
 import { publishNews, publishNewsFromForm } from './actions';
 import { NEWS_CHANNEL } from './news';
@@ -24,7 +23,7 @@ export function ConsumerScenarios(props: Props) {
 function Scenarios({ userId, privateChannel, presenceChannel }: Props) {
   const state = useConnectionState();
   const [news, setNews] = useState<string[]>([]);
-  useEvent<ChatMessage>(NEWS_CHANNEL, 'message', (message) => setNews((list) => [...list, message.text]));
+  useEvent(NEWS_CHANNEL, 'message', (message) => setNews((list) => [...list, message.text]));
   const privateStatus = useChannel(privateChannel).status;
   const { members } = usePresence(presenceChannel);
   const [sent, setSent] = useState(0);
