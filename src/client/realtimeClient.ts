@@ -269,6 +269,7 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
     else retryLater(toRealtimeError(error, 'connecting failed'));
   };
 
+  let serverActionsWired = false;
   const connectionAuth = createConnectionAuth({
     options,
     credentials,
@@ -346,6 +347,11 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
         retryLater(new RealtimeError('provider_unavailable', `not connected within ${reconnect.connectTimeoutMs} ms`, { retryable: true }));
       }
     }, reconnect.connectTimeoutMs);
+    // Wired on the first connect, not at creation: creating a client (server render) reads no window.
+    if (!serverActionsWired && options.serverActionSocketId !== false) {
+      serverActionsWired = true;
+      sendSocketIdWithServerActions(client);
+    }
     loaded.connect();
   };
 
@@ -510,7 +516,6 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       return { ...(init ?? {}), headers } as T;
     },
   };
-  if (options.serverActionSocketId !== false) sendSocketIdWithServerActions(client);
   return client;
 }
 
