@@ -9,7 +9,8 @@ export {
   type ChannelKind,
 } from './core/channels.js';
 export { eventNameProblem, MAX_EVENT_NAME_LENGTH } from './core/events.js';
-export { DEFAULT_LIMITS, type ProviderLimits } from './core/limits.js';
+export type { ProviderLimits } from './core/limits.js';
+export { DEFAULT_LIMITS } from './registry/limits.js';
 export type { ConnectionState, PresenceMember, ChannelAuthorization, UserAuthentication } from './core/provider.js';
 export {
   defineChannels,

@@ -1,4 +1,5 @@
-import { PROVIDER_NAMES, RealtimeError } from '../core/errors.js';
+import { RealtimeError } from '../core/errors.js';
+import { PROVIDER_NAMES } from '../registry/names.js';
 import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
 import { resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 import type { HistoryFetcher } from './historyRecovery.js';

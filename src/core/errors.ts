@@ -1,4 +1,7 @@
+import type { ProviderName } from '../registry/names.js';
 import { redactedCause, redactSecrets } from './redaction.js';
+
+export type { ProviderName };
 
 /**
  * Every failure the library reports is a RealtimeError with a stable `code`.
@@ -27,10 +30,6 @@ export const REALTIME_ERROR_CODES = [
 ] as const;
 
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];
-
-/** Every provider's name, once (config, the browser client's options). */
-export const PROVIDER_NAMES = ['soketi', 'pusher', 'ably', 'memory'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface RealtimeErrorOptions {
   provider?: ProviderName;

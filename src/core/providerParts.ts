@@ -65,6 +65,8 @@ export interface ProviderAuthPart<TConfig, TAuth extends ProviderAuth = Provider
   readonly webhooks: WebhookScheme;
   /** The keys that sign this provider's webhooks by default (its own credentials). */
   defaultWebhookKeys(config: TConfig): KeyringEntry[];
+  /** The config's secrets: never written to a log line, even verbatim inside an app's own error. */
+  secrets(config: TConfig): string[];
 }
 
 /** One provider's parts for one config: what `providerParts(config)` returns. */
@@ -73,4 +75,5 @@ export interface ProviderParts {
   readonly auth: ProviderAuth;
   readonly webhooks: WebhookScheme;
   readonly defaultWebhookKeys: readonly KeyringEntry[];
+  readonly secrets: readonly string[];
 }

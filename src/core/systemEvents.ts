@@ -1,3 +1,5 @@
+import type { ProviderName } from '../registry/names.js';
+
 /**
  * Events the library itself sends to every live connection. The `realtime:` prefix is reserved
  * (core/events.ts), so an application event can never impersonate one.
@@ -20,7 +22,7 @@ export interface TokenResponse {
   token: string;
   /** Unix milliseconds. */
   expiresAt: number;
-  provider: 'pusher' | 'soketi' | 'ably' | 'memory';
+  provider: ProviderName;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { sha256, toHex } from '../core/crypto.js';
-import type { RealtimeConfig } from '../core/config.js';
+import type { RealtimeConfig } from '../registry/configs.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { BEARER_PATTERN } from '../core/jwt.js';
 import { parseWebhookKeys, resolveTokenKeyring, webhookKeysFromEnv, type KeyringEntry } from '../core/keyring.js';
@@ -155,13 +155,7 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
         // Nothing to add.
       }
     };
-    add(() => {
-      const current = config();
-      if (current?.provider === 'soketi' || current?.provider === 'pusher') {
-        return current.encryptionMasterKeyBase64 ? [current.secret, current.encryptionMasterKeyBase64] : [current.secret];
-      }
-      return current?.provider === 'ably' ? current.apiKeys.map((apiKey) => apiKey.slice(apiKey.indexOf(':') + 1)) : [];
-    });
+    add(() => parts().secrets);
     add(() => (tokenKeyring()?.entries ?? []).map((entry) => entry.secret));
     add(() => (options.webhook ? webhookKeys().map((entry) => entry.secret) : []));
     return secrets;

@@ -1,6 +1,6 @@
 import type { ChannelPolicy } from '../core/channelPolicy.js';
 import type { HistoryPage } from '../core/history.js';
-import type { RealtimeConfig } from '../core/config.js';
+import type { RealtimeConfig } from '../registry/configs.js';
 import type { ProviderName } from '../core/errors.js';
 import type { Keyring, KeyringEntry } from '../core/keyring.js';
 import type { PresenceMember, ServerProvider } from '../core/provider.js';

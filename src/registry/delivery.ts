@@ -1,9 +1,9 @@
-import type { RealtimeConfig } from '../core/config.js';
 import type { ProviderName } from '../core/errors.js';
 import type { ProviderLimits } from '../core/limits.js';
 import type { ServerProvider } from '../core/provider.js';
 import type { ProviderAuth } from '../core/providerParts.js';
-import { providerParts, type AuthOf, type ConfigOf } from './providers.js';
+import type { ConfigOf, RealtimeConfig } from './configs.js';
+import { providerParts, type AuthOf } from './providers.js';
 
 /**
  * The provider registry's delivery column: a provider's name -> a lazy loader of its SDK part

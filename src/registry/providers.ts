@@ -1,10 +1,10 @@
-import type { RealtimeConfig } from '../core/config.js';
 import type { ProviderName } from '../core/errors.js';
 import type { ProviderAuthPart, ProviderParts } from '../core/providerParts.js';
 import { ablyAuthPart } from '../providers/ably/auth.js';
 import { memoryAuthPart } from '../providers/memory/auth.js';
 import { pusherAuthPart } from '../providers/pusher/auth.js';
 import { soketiAuthPart } from '../providers/soketi/auth.js';
+import type { ConfigOf, RealtimeConfig } from './configs.js';
 
 /**
  * THE provider registry, server side: a provider's name -> its SDK-free parts (limits, how its
@@ -13,8 +13,6 @@ import { soketiAuthPart } from '../providers/soketi/auth.js';
  * browser transports in clientTransports.ts: a new provider adds one line to each (the types
  * refuse a registry without it) and everything else in its own folder.
  */
-export type ConfigOf<N extends ProviderName> = Extract<RealtimeConfig, { provider: N }>;
-
 const AUTH_PARTS = {
   soketi: soketiAuthPart,
   pusher: pusherAuthPart,
@@ -42,6 +40,7 @@ export function providerParts(config: RealtimeConfig): ProviderParts {
       auth: part.createAuth(config),
       webhooks: part.webhooks,
       defaultWebhookKeys: part.defaultWebhookKeys(config),
+      secrets: part.secrets(config),
     };
     cache.set(config, parts);
   }

@@ -2,8 +2,8 @@ export { createRealtime, type Realtime, type RealtimeOptions } from './realtime.
 export { MAX_BATCH_WINDOW_MS, type PublishBatchingOptions } from './publishBatcher.js';
 export { withEvents, type TypedRealtime, type TypedBatchItem } from './typedRealtime.js';
 export type { BatchItem, PublishOptions } from '../core/publishValidation.js';
-export type { RealtimeConfig, RealtimeConfigInput } from '../core/config.js';
-export { loadConfigFromEnv } from '../core/config.js';
+export type { RealtimeConfig, RealtimeConfigInput } from './config.js';
+export { loadConfigFromEnv } from './config.js';
 export { RealtimeError, isRealtimeError, type RealtimeErrorCode } from '../core/errors.js';
 export {
   createConnectionGuard,

@@ -1,4 +1,4 @@
-import { loadConfigFromEnv, parseConfig, type RealtimeConfig, type RealtimeConfigInput } from '../core/config.js';
+import { loadConfigFromEnv, parseConfig, type RealtimeConfig, type RealtimeConfigInput } from './config.js';
 import { RealtimeError, type ProviderName } from '../core/errors.js';
 import type { ProviderLimits } from '../core/limits.js';
 import type { ServerProvider } from '../core/provider.js';

@@ -4,7 +4,7 @@
  * lookup, runs inside that context.
  */
 import { defineChannels } from '../../src/core/channelPolicy.js';
-import { parseConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/server/config.js';
 import { createRealtimeFetchHandler, createRealtimeHandlers, type RealtimeWebhookEvent } from '../../src/next/index.js';
 
 export function createNeutralApp(options: { key: string; secret: string; tokenSecrets: string }) {

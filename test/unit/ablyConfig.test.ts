@@ -3,7 +3,7 @@ import type { TokenAuth } from '../../src/core/providerParts.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tokenFetcherFor } from '../../src/client/credentials.js';
 import { clientOptionsFromEnv } from '../../src/client/options.js';
-import { loadConfigFromEnv } from '../../src/core/config.js';
+import { loadConfigFromEnv } from '../../src/server/config.js';
 import { isRealtimeError } from '../../src/core/errors.js';
 import { createRealtime } from '../../src/server/index.js';
 

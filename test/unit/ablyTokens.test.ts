@@ -5,7 +5,8 @@ import { isRealtimeError } from '../../src/core/errors.js';
 import { capabilityForGrants, toAblyChannel } from '../../src/providers/ably/channels.js';
 import { createAblyAuth } from '../../src/providers/ably/auth.js';
 import { ablyKeyring, createAblyJwt, createAblyTokenRequest, verifyAblyJwt } from '../../src/providers/ably/tokens.js';
-import { parseConfig, type AblyConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/server/config.js';
+import type { AblyConfig } from '../../src/providers/ably/config.js';
 
 const KEY = 'appA.keyOne:first-secret-value';
 const OLD_KEY = 'appA.keyOld:old-secret-value';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfigFromEnv, parseConfig } from '../../src/core/config.js';
+import { loadConfigFromEnv, parseConfig } from '../../src/server/config.js';
 import { isRealtimeError } from '../../src/index.js';
 import { createRealtime } from '../../src/server/index.js';
 

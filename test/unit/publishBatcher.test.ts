@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RealtimeError, isRealtimeError } from '../../src/index.js';
 import type { OutgoingEvent, ServerProvider } from '../../src/core/provider.js';
-import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+import { DEFAULT_LIMITS } from '../../src/registry/limits.js';
 import { getMemoryHub } from '../../src/providers/memory/hub.js';
 import { createPublishBatcher } from '../../src/server/publishBatcher.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';

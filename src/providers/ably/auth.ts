@@ -1,11 +1,11 @@
-import type { AblyConfig } from '../../core/config.js';
+import type { AblyConfig } from './config.js';
 import { hmacSha256, timingSafeEqual, toBase64 } from '../../core/crypto.js';
 import { RealtimeError } from '../../core/errors.js';
 import { keyringFromAblyKeys, type Keyring } from '../../core/keyring.js';
-import { DEFAULT_LIMITS } from '../../core/limits.js';
 import type { ClientTokenRequest, ProviderAuthPart, TokenAuth, WebhookScheme } from '../../core/providerParts.js';
 import { assertUserId } from '../../core/users.js';
 import { capabilityForGrants } from './channels.js';
+import { ablyLimits } from './limits.js';
 import { createAblyJwt, createAblyTokenRequest, type AblyTokenRequest } from './tokens.js';
 import { ablyWebhookSentAt, normaliseAblyWebhook } from './webhooks.js';
 
@@ -72,9 +72,11 @@ export const ablyWebhooks: WebhookScheme = {
 };
 
 export const ablyAuthPart: ProviderAuthPart<AblyConfig, AblyAuth> = {
-  limits: DEFAULT_LIMITS.ably,
+  limits: ablyLimits,
   createAuth: createAblyAuth,
   webhooks: ablyWebhooks,
   // Every API key may sign webhooks: kid = key name, as X-Ably-Key names it.
   defaultWebhookKeys: (config) => [...keyringFromAblyKeys(config.apiKeys).entries],
+  // What follows the colon of each API key.
+  secrets: (config) => config.apiKeys.map((apiKey) => apiKey.slice(apiKey.indexOf(':') + 1)),
 };

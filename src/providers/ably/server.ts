@@ -1,5 +1,5 @@
 import type { Rest as AblyRest, BatchPublishSpec, BatchResult, ClientOptions, PaginatedResult, PresenceMessage } from 'ably';
-import type { AblyConfig } from '../../core/config.js';
+import type { AblyConfig } from './config.js';
 import { RealtimeError } from '../../core/errors.js';
 import { keyringFromAblyKeys, type Keyring, type KeyringEntry } from '../../core/keyring.js';
 import type { ProviderLimits } from '../../core/limits.js';

@@ -1,8 +1,8 @@
-import type { MemoryConfig } from '../../core/config.js';
-import { DEFAULT_LIMITS } from '../../core/limits.js';
+import type { MemoryConfig } from './config.js';
 import type { ProviderAuthPart } from '../../core/providerParts.js';
 import { pusherWebhooks } from '../pusher/auth.js';
 import { getMemoryHub } from './hub.js';
+import { memoryLimits } from './limits.js';
 
 /**
  * The memory provider signs like a Pusher-protocol server, with its hub's own secret (the hub
@@ -10,7 +10,7 @@ import { getMemoryHub } from './hub.js';
  * that test their webhook route sign Pusher-style with keys they configure.
  */
 export const memoryAuthPart: ProviderAuthPart<MemoryConfig> = {
-  limits: DEFAULT_LIMITS.memory,
+  limits: memoryLimits,
   createAuth(config) {
     const hub = getMemoryHub(config.hub);
     return {
@@ -21,4 +21,6 @@ export const memoryAuthPart: ProviderAuthPart<MemoryConfig> = {
   },
   webhooks: pusherWebhooks,
   defaultWebhookKeys: () => [],
+  // The hub's secret lives in this process only and never reaches a request or a log.
+  secrets: () => [],
 };

@@ -1,4 +1,4 @@
-import type { MemoryConfig } from '../../core/config.js';
+import type { MemoryConfig } from './config.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ServerProvider } from '../../core/provider.js';
 import { getMemoryHub } from './hub.js';

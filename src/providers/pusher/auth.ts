@@ -1,8 +1,9 @@
-import type { PusherConfig, SoketiConfig } from '../../core/config.js';
 import { hmacSha256Hex, timingSafeEqual } from '../../core/crypto.js';
-import { DEFAULT_LIMITS } from '../../core/limits.js';
+import type { ProviderLimits } from '../../core/limits.js';
 import type { ProviderAuthPart, SignatureAuth, WebhookScheme } from '../../core/providerParts.js';
 import { authenticateUser, authorizeChannel, type PusherCredentials } from './channelAuthorization.js';
+import type { PusherConfig } from './config.js';
+import { pusherLimits } from './limits.js';
 import { normalisePusherWebhook, pusherWebhookSentAt } from './webhooks.js';
 
 /**
@@ -32,7 +33,7 @@ export const pusherWebhooks: WebhookScheme = {
 };
 
 /** The parts of every provider that speaks the Pusher protocol with an app key and secret. */
-export function pusherProtocolAuthPart<TConfig extends PusherConfig | SoketiConfig>(limits = DEFAULT_LIMITS.pusher): ProviderAuthPart<TConfig> {
+export function pusherProtocolAuthPart<TConfig extends PusherCredentials>(limits: ProviderLimits): ProviderAuthPart<TConfig> {
   return {
     limits,
     createAuth: (config) =>
@@ -40,7 +41,8 @@ export function pusherProtocolAuthPart<TConfig extends PusherConfig | SoketiConf
     webhooks: pusherWebhooks,
     // The app's own key and secret sign its webhooks.
     defaultWebhookKeys: (config) => [{ kid: config.key, secret: config.secret }],
+    secrets: (config) => (config.encryptionMasterKeyBase64 ? [config.secret, config.encryptionMasterKeyBase64] : [config.secret]),
   };
 }
 
-export const pusherAuthPart = pusherProtocolAuthPart<PusherConfig>();
+export const pusherAuthPart = pusherProtocolAuthPart<PusherConfig>(pusherLimits);

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { PusherConfig } from '../../core/config.js';
+import type { PusherConfig } from './config.js';
 import type { ProviderName } from '../../core/errors.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';

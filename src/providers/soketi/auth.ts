@@ -1,6 +1,6 @@
-import type { SoketiConfig } from '../../core/config.js';
-import { DEFAULT_LIMITS } from '../../core/limits.js';
+import type { SoketiConfig } from './config.js';
 import { pusherProtocolAuthPart } from '../pusher/auth.js';
+import { soketiLimits } from './limits.js';
 
 /** Soketi speaks the Pusher protocol: Pusher's signatures and webhooks, Soketi's own limits. */
-export const soketiAuthPart = pusherProtocolAuthPart<SoketiConfig>(DEFAULT_LIMITS.soketi);
+export const soketiAuthPart = pusherProtocolAuthPart<SoketiConfig>(soketiLimits);

@@ -1,4 +1,4 @@
-import type { SoketiConfig } from '../../core/config.js';
+import type { SoketiConfig } from './config.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ServerProvider } from '../../core/provider.js';
 import { createPusherProtocolServer } from '../pusher/server.js';
