@@ -2,6 +2,7 @@ import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { errorCodeForStatus, requestAppEndpoint } from './authRequests.js';
 import type { ClientToken, TokenFetcher } from '../core/provider.js';
 import type { TokenResponse } from '../core/systemEvents.js';
+import { clientPart } from '../registry/clientTransports.js';
 import type { ClientOptions } from './options.js';
 
 /**
@@ -93,7 +94,8 @@ export function httpTokenFetcher(options: ClientOptions, endpoint: string): Toke
 
 /**
  * Which credential source a client uses, or none. Tokens are on when the app gives
- * `getCredentials` or a `tokenEndpoint`, for Ably (the token is the connection credential), and
+ * `getCredentials` or a `tokenEndpoint`, for a provider whose client part authenticates with
+ * `tokens` (Ably: the token is the connection credential), and
  * whenever the auth requests go to the default HTTP endpoints. `tokenEndpoint: false` turns them
  * off (cookie-only auth); a custom `authorizeChannel` without either option has nothing to carry
  * a token to, so it gets none.
@@ -102,7 +104,7 @@ export function tokenFetcherFor(options: ClientOptions): TokenFetcher | undefine
   if (options.getCredentials) return options.getCredentials;
   if (options.tokenEndpoint === false) return undefined;
   if (typeof options.tokenEndpoint === 'string') return httpTokenFetcher(options, options.tokenEndpoint);
-  if (options.provider === 'ably' || !options.authorizeChannel) return httpTokenFetcher(options, '/api/realtime/token');
+  if (clientPart(options.provider).auth === 'tokens' || !options.authorizeChannel) return httpTokenFetcher(options, '/api/realtime/token');
   return undefined;
 }
 

@@ -1,8 +1,10 @@
+import { readPublicEnv } from '../core/clientParts.js';
 import { RealtimeError } from '../core/errors.js';
-import { PROVIDER_NAMES } from '../registry/names.js';
 import type { ChannelAuthorizer, ClientTransport, TokenFetcher, TransportAuth, UserAuthenticator } from '../core/provider.js';
 import { resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 import type { HistoryFetcher } from './historyRecovery.js';
+import { clientPart, type ProviderClientOptions } from '../registry/clientTransports.js';
+import { isProviderName, PROVIDER_NAMES } from '../registry/names.js';
 
 interface CommonClientOptions {
   /** Where private/presence channels are signed. Default `/api/realtime/auth`. */
@@ -83,97 +85,41 @@ interface CommonClientOptions {
   createTransport?: (auth: TransportAuth) => ClientTransport | Promise<ClientTransport>;
 }
 
-export type ClientOptions =
-  | (CommonClientOptions & { provider: 'soketi'; key: string; host: string; port?: number; useTLS?: boolean })
-  | (CommonClientOptions & { provider: 'pusher'; key: string; cluster: string; host?: string; port?: number; useTLS?: boolean })
-  | (CommonClientOptions & { provider: 'memory'; hub?: string })
-  | (CommonClientOptions & {
-      provider: 'ably';
-      /** Ably endpoint (a routing policy id or a host); a host with `port` is used alone, no fallbacks (stand-ins, proxies). */
-      endpoint?: string;
-      port?: number;
-      tls?: boolean;
-      /** msgpack on the wire (ably-js default) or JSON when false. */
-      useBinaryProtocol?: boolean;
-    });
+/** What the app passes: the options every provider shares, and the chosen provider's own (its folder's clientPart.ts). */
+export type ClientOptions = CommonClientOptions & ProviderClientOptions;
 
 /** Some options: what they name replaces the `NEXT_PUBLIC_*` configuration, the rest is kept. */
 export type ClientOptionsInput = ClientOptions extends infer Each ? (Each extends unknown ? Partial<Each> : never) : never;
 
 /**
- * Reads `NEXT_PUBLIC_REALTIME_*` variables. Each is referenced literally so that Next.js inlines
- * it into the browser bundle; nothing here touches `window`.
+ * Reads `NEXT_PUBLIC_REALTIME_PROVIDER` and that provider's `NEXT_PUBLIC_*` variables (its client
+ * part reads them, each literally, so that Next.js inlines them into the browser bundle); nothing
+ * here touches `window`.
  */
 function readClientEnv(): { options: ClientOptionsInput; problems: string[] } {
-  const env = {
-    provider: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_REALTIME_PROVIDER : undefined,
-    soketiKey: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_APP_KEY : undefined,
-    soketiHost: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_HOST : undefined,
-    soketiPort: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_PORT : undefined,
-    soketiTLS: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_SOKETI_USE_TLS : undefined,
-    pusherKey: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_PUSHER_KEY : undefined,
-    pusherCluster: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_PUSHER_CLUSTER : undefined,
-    ablyEndpoint: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_ENDPOINT : undefined,
-    ablyPort: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_PORT : undefined,
-    ablyTLS: typeof process !== 'undefined' ? process.env.NEXT_PUBLIC_ABLY_TLS : undefined,
+  const provider = readPublicEnv(() => process.env.NEXT_PUBLIC_REALTIME_PROVIDER);
+  if (isProviderName(provider)) return { options: clientPart(provider).fromEnv() as ClientOptionsInput, problems: [] };
+  return {
+    options: {},
+    problems: [
+      provider
+        ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(provider)} is not one of ${PROVIDER_NAMES.join(', ')}`
+        : 'NEXT_PUBLIC_REALTIME_PROVIDER: is not set',
+    ],
   };
-  switch (env.provider) {
-    case 'soketi':
-      return {
-        options: {
-          provider: 'soketi',
-          key: env.soketiKey || undefined,
-          host: env.soketiHost || '127.0.0.1',
-          port: env.soketiPort ? Number(env.soketiPort) : 6001,
-          useTLS: env.soketiTLS === 'true',
-        },
-        problems: [],
-      };
-    case 'pusher':
-      return { options: { provider: 'pusher', key: env.pusherKey || undefined, cluster: env.pusherCluster || undefined }, problems: [] };
-    case 'ably':
-      // The API key never reaches the browser: the client authenticates with tokens from tokenEndpoint.
-      return {
-        options: {
-          provider: 'ably',
-          ...(env.ablyEndpoint ? { endpoint: env.ablyEndpoint } : {}),
-          ...(env.ablyPort ? { port: Number(env.ablyPort) } : {}),
-          ...(env.ablyTLS ? { tls: env.ablyTLS !== 'false' } : {}),
-        },
-        problems: [],
-      };
-    case 'memory':
-      return { options: { provider: 'memory' }, problems: [] };
-    default:
-      return {
-        options: {},
-        problems: [
-          env.provider
-            ? `NEXT_PUBLIC_REALTIME_PROVIDER: ${JSON.stringify(env.provider)} is not one of ${PROVIDER_NAMES.join(', ')}`
-            : 'NEXT_PUBLIC_REALTIME_PROVIDER: is not set',
-        ],
-      };
-  }
 }
-
-/** The variable that supplies an option when the app does not pass it. */
-const ENV_NAMES: Record<string, Record<string, string>> = {
-  soketi: { key: 'NEXT_PUBLIC_SOKETI_APP_KEY', host: 'NEXT_PUBLIC_SOKETI_HOST', port: 'NEXT_PUBLIC_SOKETI_PORT' },
-  pusher: { key: 'NEXT_PUBLIC_PUSHER_KEY', cluster: 'NEXT_PUBLIC_PUSHER_CLUSTER' },
-  ably: { port: 'NEXT_PUBLIC_ABLY_PORT' },
-};
 
 /** Problems with a merged configuration, each naming the option and the variable behind it. */
 function configProblems(options: ClientOptionsInput): string[] {
   const problems: string[] = [];
-  const provider = options.provider;
+  const part = isProviderName(options.provider) ? clientPart(options.provider) : undefined;
+  const envNames: Partial<Record<string, string>> = part?.envNames ?? {};
   const source = (field: string) => {
-    const variable = provider ? ENV_NAMES[provider]?.[field] : undefined;
+    const variable = envNames[field];
     return variable ? `${variable} (or the \`${field}\` option)` : `the \`${field}\` option`;
   };
   const record = options as Record<string, unknown>;
-  const required = provider === 'soketi' ? ['key', 'host'] : provider === 'pusher' ? ['key', 'cluster'] : [];
-  for (const field of required) {
+  for (const field of part?.required ?? []) {
     if (typeof record[field] !== 'string' || record[field] === '') problems.push(`${source(field)}: is not set`);
   }
   if (record.port !== undefined && !(Number.isInteger(record.port) && (record.port as number) > 0 && (record.port as number) < 65536)) {
@@ -200,7 +146,7 @@ export function resolveClientOptions(input: ClientOptionsInput = {}): { options:
   if (!named.provider) {
     merged = { ...env.options, ...named } as ClientOptionsInput;
     problems = [...env.problems, ...configProblems(merged)];
-  } else if (!(PROVIDER_NAMES as readonly string[]).includes(named.provider)) {
+  } else if (!isProviderName(named.provider)) {
     merged = named;
     problems = [`provider: ${JSON.stringify(named.provider)} is not one of ${PROVIDER_NAMES.join(', ')}`];
   } else {
@@ -212,7 +158,7 @@ export function resolveClientOptions(input: ClientOptionsInput = {}): { options:
     return {
       error: new RealtimeError('invalid_config', `next-realtime client is not configured correctly:\n  - ${problems.join('\n  - ')}`, {
         details: { problems },
-        ...(merged.provider && (PROVIDER_NAMES as readonly string[]).includes(merged.provider) ? { provider: merged.provider } : {}),
+        ...(isProviderName(merged.provider) ? { provider: merged.provider } : {}),
       }),
     };
   }

@@ -22,6 +22,7 @@ import { createHistoryRecovery, httpHistoryFetcher, type HistoryGap } from './hi
 import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, toRealtimeError, usesRouteHandlers } from './credentials.js';
 import { createEmitter, safely } from './listeners.js';
 import { loadClientTransport } from './loadTransport.js';
+import { clientPart } from '../registry/clientTransports.js';
 import { resolveClientOptions, type ClientOptions, type ClientOptionsInput } from './options.js';
 import { createReauthentication } from './reauthentication.js';
 import { createUnconfiguredClient } from './unconfiguredClient.js';
@@ -293,9 +294,10 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       (historyEndpoint === false
         ? undefined
         : httpHistoryFetcher(historyEndpoint, (url, init) =>
-            // Like the auth requests: cookies, plus the library's own token as a bearer. Ably's
-            // tokens are Ably's (the route cannot verify them): cookies only there.
-            options.provider === 'ably'
+            // Like the auth requests: cookies, plus the library's own token as a bearer. A
+            // `tokens` provider's tokens are its own (Ably's: the route cannot verify them):
+            // cookies only there.
+            clientPart(options.provider).auth === 'tokens'
               ? requestAppEndpoint(options, url, init, 'history')
               : connectionAuth.withToken((token) =>
                   requestAppEndpoint(options, url, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} }, 'history'),
