@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import type { Env } from './env.js';
 
-export { readProcessEnv } from './env.js';
-
 /**
  * The shape of a provider's server configuration, and the field types they share. Each provider
  * folder's config.ts describes its own (schema, environment variables, mapping); the registry

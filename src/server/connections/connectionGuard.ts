@@ -1,4 +1,4 @@
-import { readProcessEnv } from '../../core/config.js';
+import { readProcessEnv } from '../../core/env.js';
 import { RealtimeError } from '../../core/errors.js';
 import type { Keyring } from '../../core/keyring.js';
 import type { ChannelAuthorization, PresenceMember } from '../../core/provider.js';

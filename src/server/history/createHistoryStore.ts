@@ -1,5 +1,5 @@
-import { readProcessEnv } from '../../core/config.js';
-import { RealtimeError } from '../../core/errors.js';
+import { readProcessEnv } from '../../core/env.js';
+import { createRedisClient } from '../redisClient.js';
 import { createMemoryHistoryStore } from './memoryHistoryStore.js';
 import type { HistoryStore } from './historyStore.js';
 
@@ -20,19 +20,18 @@ export function createHistoryStore(options: HistoryStoreOptions = {}): HistorySt
   let loading: Promise<HistoryStore> | undefined;
   const load = (): Promise<HistoryStore> =>
     (loading ??= (async () => {
-      let IORedis: typeof import('ioredis').Redis;
+      let client: Awaited<ReturnType<typeof createRedisClient>>;
       try {
-        IORedis = (await import('ioredis')).Redis;
+        // While Redis is unreachable a command fails after one reconnect attempt instead of waiting
+        // in ioredis's offline queue: a publish to a history channel then rejects quickly
+        // (provider_unavailable) and nothing is sent live. commandTimeout bounds a hung server.
+        client = await createRedisClient(url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
       } catch (error) {
+        // Not kept: the next use tries again.
         loading = undefined;
-        throw new RealtimeError('invalid_config', 'REDIS_URL is set, but the "ioredis" package is not installed (npm install ioredis)', { cause: error });
+        throw error;
       }
       const { createRedisHistoryStore } = await import('./redisHistoryStore.js');
-      // While Redis is unreachable a command fails after one reconnect attempt instead of waiting
-      // in ioredis's offline queue: a publish to a history channel then rejects quickly
-      // (provider_unavailable) and nothing is sent live. commandTimeout bounds a hung server.
-      const client = new IORedis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
-      client.on('error', () => undefined);
       return createRedisHistoryStore({ client, prefix: options.prefix, ownsClient: true });
     })());
   return {

@@ -1,5 +1,5 @@
-import { RealtimeError } from '../../core/errors.js';
-import { readProcessEnv } from '../../core/config.js';
+import { readProcessEnv } from '../../core/env.js';
+import { createRedisClient } from '../redisClient.js';
 import { createMemoryStore } from './memoryStore.js';
 import type { StateStore } from './stateStore.js';
 
@@ -24,19 +24,10 @@ export function createStateStore(options: StateStoreOptions = {}): StateStore {
   let loading: Promise<StateStore> | undefined;
   const load = (): Promise<StateStore> =>
     (loading ??= (async () => {
-      let IORedis: typeof import('ioredis').Redis;
-      try {
-        IORedis = (await import('ioredis')).Redis;
-      } catch (error) {
-        throw new RealtimeError('invalid_config', 'REDIS_URL is set, but the "ioredis" package is not installed (npm install ioredis)', { cause: error });
-      }
-      const { createRedisStore } = await import('./redisStore.js');
       // Reconnect attempts at most 500 ms apart: while Redis is down a command fails after two
       // of them (about 1 s, not the 4 s of ioredis' default 2 s cap), so a sign-in gets its 503 fast.
-      const client = new IORedis(url, { maxRetriesPerRequest: 2, retryStrategy: (times) => Math.min(times * 50, 500) });
-      // ioredis reports connection trouble as 'error' events; failures reach callers through the
-      // rejected commands, so the events themselves only need a listener (no crash, no log spam).
-      client.on('error', () => undefined);
+      const client = await createRedisClient(url, { maxRetriesPerRequest: 2, retryStrategy: (times) => Math.min(times * 50, 500) });
+      const { createRedisStore } = await import('./redisStore.js');
       return createRedisStore({ client, prefix: options.prefix, ownsClient: true });
     })());
   const lazy = <Name extends Exclude<keyof StateStore, 'kind' | 'close'>>(name: Name) =>
