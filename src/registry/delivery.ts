@@ -1,4 +1,4 @@
-import type { ProviderName } from '../core/errors.js';
+import type { ProviderName } from './names.js';
 import type { ProviderLimits } from '../core/limits.js';
 import type { ServerProvider } from '../core/provider.js';
 import type { ProviderAuth } from '../core/providerParts.js';

@@ -1,17 +1,18 @@
-import type { ProviderName } from '../core/errors.js';
 import type { ProviderAuthPart, ProviderParts } from '../core/providerParts.js';
 import { ablyAuthPart } from '../providers/ably/auth.js';
 import { memoryAuthPart } from '../providers/memory/auth.js';
 import { pusherAuthPart } from '../providers/pusher/auth.js';
 import { soketiAuthPart } from '../providers/soketi/auth.js';
 import type { ConfigOf, RealtimeConfig } from './configs.js';
+import type { ProviderName } from './names.js';
 
 /**
- * THE provider registry, server side: a provider's name -> its SDK-free parts (limits, how its
- * clients authenticate, its webhooks). No SDK is reachable from here, so the route handlers that
- * use it stay bundleable for Edge and Workers. The SDK delivery parts are in delivery.ts, the
- * browser transports in clientTransports.ts: a new provider adds one line to each (the types
- * refuse a registry without it) and everything else in its own folder.
+ * The provider registry's auth column: a provider's name -> its SDK-free parts (limits, how its
+ * clients authenticate, its webhooks, its secrets). No SDK is reachable from here, so the route
+ * handlers that use it stay bundleable for Edge and Workers. The other columns: names.ts (the
+ * names), configs.ts (config schemas and variables), limits.ts, delivery.ts (the SDK parts),
+ * clientTransports.ts (the browser parts). A new provider adds one line to each (the types
+ * refuse a table without it) and everything else in its own folder.
  */
 const AUTH_PARTS = {
   soketi: soketiAuthPart,
