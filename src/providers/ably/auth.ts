@@ -1,9 +1,9 @@
-import type { AblyConfig } from './config.js';
 import { hmacSha256, timingSafeEqual, toBase64 } from '../../core/crypto.js';
 import { RealtimeError } from '../../core/errors.js';
 import { keyringFromAblyKeys, type Keyring } from '../../core/keyring.js';
 import type { ClientTokenRequest, ProviderAuthPart, TokenAuth, WebhookScheme } from '../../core/providerParts.js';
 import { assertUserId } from '../../core/users.js';
+import type { AblyConfig } from './config.js';
 import { capabilityForGrants } from './channels.js';
 import { ablyLimits } from './limits.js';
 import { createAblyJwt, createAblyTokenRequest, type AblyTokenRequest } from './tokens.js';

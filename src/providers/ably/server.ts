@@ -1,11 +1,11 @@
 import type { Rest as AblyRest, BatchPublishSpec, BatchResult, ClientOptions, PaginatedResult, PresenceMessage } from 'ably';
-import type { AblyConfig } from './config.js';
 import { RealtimeError } from '../../core/errors.js';
 import { keyringFromAblyKeys, type Keyring, type KeyringEntry } from '../../core/keyring.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';
 import { CONNECTION_CLOSED_EVENT, connectionChannelName } from '../../core/systemEvents.js';
 import { assertUserId } from '../../core/users.js';
+import type { AblyConfig } from './config.js';
 import { toAblyChannel } from './channels.js';
 import { ablyError } from './errors.js';
 import { loadServerSdk } from '../serverSdk.js';

@@ -1,6 +1,6 @@
-import type { MemoryConfig } from './config.js';
 import type { ProviderAuthPart } from '../../core/providerParts.js';
 import { pusherWebhooks } from '../pusher/auth.js';
+import type { MemoryConfig } from './config.js';
 import { getMemoryHub } from './hub.js';
 import { memoryLimits } from './limits.js';
 
@@ -21,6 +21,6 @@ export const memoryAuthPart: ProviderAuthPart<MemoryConfig> = {
   },
   webhooks: pusherWebhooks,
   defaultWebhookKeys: () => [],
-  // The hub's secret lives in this process only and never reaches a request or a log.
+  // The config holds none: each hub makes its own secret, in this process.
   secrets: () => [],
 };

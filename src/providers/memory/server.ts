@@ -1,6 +1,6 @@
-import type { MemoryConfig } from './config.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ServerProvider } from '../../core/provider.js';
+import type { MemoryConfig } from './config.js';
 import { getMemoryHub } from './hub.js';
 
 export function createMemoryServer(config: MemoryConfig, limits: ProviderLimits): ServerProvider {

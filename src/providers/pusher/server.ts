@@ -1,10 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { PusherConfig } from './config.js';
 import type { ProviderName } from '../../core/errors.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { OutgoingEvent, ServerProvider } from '../../core/provider.js';
 import { CONNECTION_CLOSED_EVENT } from '../../core/systemEvents.js';
+import type { PusherConfig } from './config.js';
 import type { PusherCredentials } from './channelAuthorization.js';
 import { pusherRequestError, throwIfErrorBody } from './errors.js';
 import { loadServerSdk } from '../serverSdk.js';

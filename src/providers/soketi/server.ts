@@ -1,7 +1,7 @@
-import type { SoketiConfig } from './config.js';
 import type { ProviderLimits } from '../../core/limits.js';
 import type { ServerProvider } from '../../core/provider.js';
 import { createPusherProtocolServer } from '../pusher/server.js';
+import type { SoketiConfig } from './config.js';
 
 /**
  * Soketi speaks the Pusher protocol at a host you run. What differs from Pusher cloud is
