@@ -2,7 +2,8 @@
 //
 //   node bench/rotation.mjs [connections=40000]      (npm run bench:rotation -- 2000)
 //   ROTATION_GRACE_MS (60000), ROTATION_SPREAD_MS (clients' reauthSpreadMs, default 25000),
-//   ROTATION_APPS (2), ROTATION_PER_NODE (14000), ROTATION_PER_CLIENT_PROCESS (10000)
+//   ROTATION_APPS (2), ROTATION_PER_NODE (14000), ROTATION_PER_CLIENT_PROCESS (10000),
+//   ROTATION_DEBUG=1 (every 10 s: each client process's connection states and subscription statuses)
 //
 // What runs, all started and stopped here: several Soketi nodes sharing the real Redis
 // (127.0.0.1:6379) through Soketi's Redis adapter, since one process may hold at most 20,000
@@ -95,9 +96,9 @@ async function portIsFree(port, host = '0.0.0.0') {
 }
 
 async function teardown() {
-  for (const helper of clientProcs) helper.send({ type: 'stop' });
+  for (const helper of clientProcs) if (helper.child.connected) helper.send({ type: 'stop' });
   await Promise.all(clientProcs.map((helper) => Promise.race([helper.exited, sleep(10_000)]).then(() => helper.stop(2000))));
-  for (const helper of apps) helper.send({ type: 'stop' });
+  for (const helper of apps) if (helper.child.connected) helper.send({ type: 'stop' });
   await Promise.all(apps.map((helper) => Promise.race([helper.exited, sleep(5000)]).then(() => helper.stop(2000))));
   await Promise.all(nodes.map((node) => node.stop(5000)));
   // Our keys only: the library's store and Soketi's adapter channels use prefixes of this run.
@@ -211,7 +212,7 @@ try {
   }
   const connectStart = Date.now();
   const progress = new Array(clientProcessCount).fill(0);
-  clientProcs.forEach((helper, p) => helper.on('progress', ({ connected }) => (progress[p] = connected)));
+  clientProcs.forEach((helper, p) => helper.on('progress', ({ connected, states, statuses, errors }) => { progress[p] = connected; if (process.env.ROTATION_DEBUG) console.log(`  p${p}: ${JSON.stringify({ states, statuses, errors })}`); }));
   const ticker = setInterval(() => log(`connected ${progress.reduce((a, b) => a + b, 0).toLocaleString('en-US')} / ${COUNT.toLocaleString('en-US')}`), 10_000);
   const connected = await Promise.all(clientProcs.map((helper) => ask(helper, { type: 'connect' }, 'connected')));
   clearInterval(ticker);

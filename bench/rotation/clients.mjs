@@ -105,7 +105,7 @@ process.on('message', async (message) => {
       const batch = [];
       for (let index = offset; index < Math.min(offset + config.parallel, config.count); index++) batch.push(open(config.first + index).catch((error) => stats.errors.length < 5 && stats.errors.push(describe(error))));
       await Promise.all(batch);
-      process.send({ type: 'progress', connected: stats.connected });
+      process.send({ type: 'progress', connected: stats.connected, states: countStates(), statuses: countStatuses() });
     }
     process.send({ type: 'connected', connected: stats.connected, ms: Date.now() - started });
   } else if (message.type === 'rotation_started') {
@@ -117,6 +117,13 @@ process.on('message', async (message) => {
     setTimeout(() => process.exit(0), 200);
   }
 });
+
+function countStatuses() {
+  const statuses = {};
+  clients.forEach((client, i) => { const s = client.subscriptionStatus(`private-inbox.${config.userPrefix}${config.first + i}`) ?? 'none'; statuses[s] = (statuses[s] ?? 0) + 1; });
+  return statuses;
+}
+setInterval(() => process.send({ type: 'progress', connected: stats.connected, states: countStates(), statuses: countStatuses(), errors: stats.errors }), 10_000).unref();
 
 function countStates() {
   const states = {};
