@@ -233,6 +233,79 @@ describe('a server that is not there', () => {
   });
 });
 
+/** A TCP proxy in front of Soketi that holds every new connection `delayMs` before forwarding it (a slow server or network). */
+async function slowProxy(targetPort: number, delayMs: number): Promise<{ port: number; close(): Promise<void> }> {
+  const { connect, createServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((incoming) => {
+    sockets.add(incoming);
+    incoming.pause();
+    incoming.on('error', () => {});
+    let upstream: import('node:net').Socket | undefined;
+    const timer = setTimeout(() => {
+      upstream = connect(targetPort, '127.0.0.1', () => {
+        incoming.pipe(upstream!);
+        upstream!.pipe(incoming);
+      });
+      sockets.add(upstream);
+      upstream.on('error', () => incoming.destroy());
+      upstream.on('close', () => incoming.destroy());
+    }, delayMs);
+    incoming.on('close', () => {
+      clearTimeout(timer);
+      upstream?.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('a server slower than the attempt timeout', () => {
+  function clientBehind(proxyPort: number, reconnect: ReconnectOptions): RealtimeClient {
+    const client = createRealtimeClient({ provider: 'soketi', key: soketi.key, host: '127.0.0.1', port: proxyPort, signIn: true, ...auth.clientOptions('slow'), reconnect });
+    clients.push(client);
+    return client;
+  }
+
+  it('every handshake takes longer than connectTimeoutMs: the retry is given twice as long and connects, with a fresh token', async () => {
+    const proxy = await slowProxy(soketi.port, 1500);
+    try {
+      const client = clientBehind(proxy.port, { baseMs: 50, capMs: 100, connectTimeoutMs: 1000 });
+      const retries = record(client, 'reconnect_scheduled');
+      const tokensBefore = auth.issued.length;
+      client.subscribe('private-slow.1', 'e', () => {});
+      await client.whenSubscribed('private-slow.1');
+      expect(client.state).toBe('connected');
+      // Given up after 1 s, then given 2 s (4 s if this machine is slower still): never the same bound again.
+      expect(retries.map((retry) => retry.error?.message)).toEqual(['not connected within 1000 ms', 'not connected within 2000 ms'].slice(0, retries.length));
+      expect(retries.length).toBeGreaterThanOrEqual(1);
+      // A fresh token for every attempt.
+      expect(auth.issued.length - tokensBefore).toBe(retries.length + 1);
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
+
+  it("pusher-js's own 10 s \"unavailable\" does not end an attempt the client still gives time to", async () => {
+    const proxy = await slowProxy(soketi.port, 11_000);
+    try {
+      const client = clientBehind(proxy.port, { baseMs: 50, capMs: 100, connectTimeoutMs: 14_000 });
+      const retries = record(client, 'reconnect_scheduled');
+      client.subscribe('private-slow.2', 'e', () => {});
+      await client.whenSubscribed('private-slow.2');
+      expect(retries).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+});
+
 describe('channel authorization failures', () => {
   it('a 503 from the auth endpoint is retried for that channel (pusher-js alone gives up on it)', async () => {
     const client = makeClient('retrier', { baseMs: 100, capMs: 200 }, { signIn: false });
