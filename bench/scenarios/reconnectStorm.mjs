@@ -15,7 +15,7 @@ import { createRealtimeFetchHandler } from '../../dist/next/index.js';
 import { createRealtime } from '../../dist/server/index.js';
 import { superviseChild } from '../../scripts/childProcess.mjs';
 import { startSoketi } from '../../scripts/soketiProcess.mjs';
-import { report, reportOne, selected, sleep } from '../harness.mjs';
+import { percentile, report, reportOne, selected, sleep } from '../harness.mjs';
 import { peakPerSecond, serveFetch, total } from '../serveFetch.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,8 +53,12 @@ function forkClients(config) {
   const supervised = superviseChild(child, { quiet: true, keepChunks: 50 });
   const waiters = new Map();
   const times = [];
+  const connected = [];
   child.on('message', (message) => {
-    if (message.type === 'resubscribed') times.push(...message.times);
+    if (message.type === 'resubscribed') {
+      times.push(...message.times);
+      connected.push(...message.connected);
+    }
     if (message.type === 'error') console.error(`   storm client process: ${message.message}`);
     const waiting = waiters.get(message.type);
     if (waiting) {
@@ -67,7 +71,7 @@ function forkClients(config) {
       waiters.set(type, resolve);
       supervised.exited.then(({ code, signal }) => reject(new Error(`storm client process exited (${signal ?? code}) while waiting for ${type}:\n${supervised.output.join('').slice(-2000)}`)));
     });
-  return { times, next, send: (message) => child.send(message), stop: () => supervised.stop(3000) };
+  return { times, connected, next, send: (message) => child.send(message), stop: () => supervised.stop(3000) };
 }
 
 async function storm(label, kind, soketi, count) {
@@ -98,6 +102,13 @@ async function storm(label, kind, soketi, count) {
     const at = (share) => (times.length >= Math.ceil(share * count) ? times[Math.ceil(share * count) - 1] : Number.POSITIVE_INFINITY);
     const states = {};
     for (const { states: counted } of reports) for (const [state, n] of Object.entries(counted)) states[state] = (states[state] ?? 0) + n;
+    const connectedTimes = children.flatMap((child) => child.connected).map((at) => at - readyAt);
+    const seconds = (ms) => (ms / 1000).toFixed(1);
+    const spread = (values) => (values.length ? [10, 50, 90].map((p) => seconds(percentile(values, p))).join(' / ') : '-');
+    // How the returns were spread: resubscriptions per second after the new Soketi was ready.
+    const perSecond = [];
+    for (const t of times) perSecond[Math.max(0, Math.floor(t / 1000))] = (perSecond[Math.max(0, Math.floor(t / 1000))] ?? 0) + 1;
+    console.log(`   ${label}: connected again p10/p50/p90 ${spread(connectedTimes)} s, resubscribed ${spread(times)} s; resubscribed per second: ${Array.from(perSecond, (n) => n ?? 0).join(' ')}`);
     console.log(`   ${label}: Soketi down ${((readyAt - stoppedAt) / 1000).toFixed(1)} s; resubscribed ${times.length} of ${count} within ${budgetMs / 1000} s; connection states at the end ${JSON.stringify(states)}`);
     return {
       result: {

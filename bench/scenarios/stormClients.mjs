@@ -13,6 +13,14 @@ let armed = false;
 /** Resubscription times (Date.now()) not yet sent to the orchestrator. */
 let pending = [];
 const back = new Set();
+/** Connection re-established (before the channel is), times not yet sent. */
+let pendingConnected = [];
+const connectedAgain = new Set();
+function reconnected(index) {
+  if (!armed || connectedAgain.has(index)) return;
+  connectedAgain.add(index);
+  pendingConnected.push(Date.now());
+}
 
 function resubscribed(index) {
   if (!armed || back.has(index)) return;
@@ -27,6 +35,7 @@ function openRaw(index) {
       channelAuthorization: { endpoint: `${config.base}/api/realtime/auth`, transport: 'ajax', headers: { 'x-bench-user': `u${index}` } },
     });
     clients.push(client);
+    client.connection.bind('connected', () => reconnected(index));
     const channel = client.subscribe(`private-storm.${index}`);
     channel.bind('pusher:subscription_error', (error) => reject(new Error(`subscription refused: ${JSON.stringify(error)}`)));
     channel.bind('pusher:subscription_succeeded', () => {
@@ -47,10 +56,18 @@ function openLibrary(index) {
     fetch: nodeFetch,
   });
   clients.push(client);
+  client.onStateChange((state) => state === 'connected' && reconnected(index));
   const channel = `private-storm.${index}`;
   client.on('subscribed', (event) => event.channel === channel && resubscribed(index));
   client.subscribe(channel, 'tick', () => undefined);
   return client.whenSubscribed(channel);
+}
+
+function flush() {
+  if (pending.length === 0 && pendingConnected.length === 0) return;
+  process.send({ type: 'resubscribed', times: pending, connected: pendingConnected });
+  pending = [];
+  pendingConnected = [];
 }
 
 const open = config.kind === 'library' ? openLibrary : openRaw;
@@ -82,14 +99,9 @@ process.on('message', async (message) => {
     process.send({ type: 'armed' });
     // Resubscription times in batches, a few times a second (one IPC message per client would be
     // 5,000 messages competing with the clients for this process's event loop).
-    setInterval(() => {
-      if (pending.length === 0) return;
-      process.send({ type: 'resubscribed', times: pending });
-      pending = [];
-    }, 200).unref();
+    setInterval(flush, 200).unref();
   } else if (message.type === 'report') {
-    if (pending.length > 0) process.send({ type: 'resubscribed', times: pending });
-    pending = [];
+    flush();
     process.send({ type: 'report', states: states() });
   } else if (message.type === 'stop') {
     for (const client of clients) client.disconnect();
