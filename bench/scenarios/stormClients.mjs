@@ -16,6 +16,8 @@ const back = new Set();
 /** Connection re-established (before the channel is), times not yet sent. */
 let pendingConnected = [];
 const connectedAgain = new Set();
+/** Channel authorizations that failed after the restart (the app answering 5xx or timing out). */
+let subscriptionErrors = 0;
 function reconnected(index) {
   if (!armed || connectedAgain.has(index)) return;
   connectedAgain.add(index);
@@ -37,7 +39,10 @@ function openRaw(index) {
     clients.push(client);
     client.connection.bind('connected', () => reconnected(index));
     const channel = client.subscribe(`private-storm.${index}`);
-    channel.bind('pusher:subscription_error', (error) => reject(new Error(`subscription refused: ${JSON.stringify(error)}`)));
+    channel.bind('pusher:subscription_error', (error) => {
+      if (armed) subscriptionErrors += 1;
+      reject(new Error(`subscription refused: ${JSON.stringify(error)}`));
+    });
     channel.bind('pusher:subscription_succeeded', () => {
       resubscribed(index);
       resolve();
@@ -59,6 +64,7 @@ function openLibrary(index) {
   client.onStateChange((state) => state === 'connected' && reconnected(index));
   const channel = `private-storm.${index}`;
   client.on('subscribed', (event) => event.channel === channel && resubscribed(index));
+  client.on('subscription_error', (event) => armed && event.channel === channel && (subscriptionErrors += 1));
   client.subscribe(channel, 'tick', () => undefined);
   return client.whenSubscribed(channel);
 }
@@ -102,7 +108,7 @@ process.on('message', async (message) => {
     setInterval(flush, 200).unref();
   } else if (message.type === 'report') {
     flush();
-    process.send({ type: 'report', states: states() });
+    process.send({ type: 'report', states: states(), subscriptionErrors });
   } else if (message.type === 'stop') {
     for (const client of clients) client.disconnect();
     setTimeout(() => process.exit(0), 200);

@@ -6,6 +6,7 @@ import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '..
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { createTestAuth, type TestAuth } from '../support/testAuth.js';
 import { collect, eventually, waitForState } from '../support/events.js';
+import { startTcpProxy } from '../support/tcpProxy.js';
 
 /**
  * The client against a real Soketi that restarts (stopped, then a new process on the same port
@@ -233,39 +234,7 @@ describe('a server that is not there', () => {
   });
 });
 
-/** A TCP proxy in front of Soketi that holds every new connection `delayMs` before forwarding it (a slow server or network). */
-async function slowProxy(targetPort: number, delayMs: number): Promise<{ port: number; close(): Promise<void> }> {
-  const { connect, createServer } = await import('node:net');
-  const sockets = new Set<import('node:net').Socket>();
-  const server = createServer((incoming) => {
-    sockets.add(incoming);
-    incoming.pause();
-    incoming.on('error', () => {});
-    let upstream: import('node:net').Socket | undefined;
-    const timer = setTimeout(() => {
-      upstream = connect(targetPort, '127.0.0.1', () => {
-        incoming.pipe(upstream!);
-        upstream!.pipe(incoming);
-      });
-      sockets.add(upstream);
-      upstream.on('error', () => incoming.destroy());
-      upstream.on('close', () => incoming.destroy());
-    }, delayMs);
-    incoming.on('close', () => {
-      clearTimeout(timer);
-      upstream?.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
+/** Behind a TCP proxy that holds every new connection (test/support/tcpProxy.ts): a slow server or network. */
 describe('a server slower than the attempt timeout', () => {
   function clientBehind(proxyPort: number, reconnect: ReconnectOptions): RealtimeClient {
     const client = createRealtimeClient({ provider: 'soketi', key: soketi.key, host: '127.0.0.1', port: proxyPort, signIn: true, ...auth.clientOptions('slow'), reconnect });
@@ -274,7 +243,7 @@ describe('a server slower than the attempt timeout', () => {
   }
 
   it('every handshake takes longer than connectTimeoutMs: the retry is given twice as long and connects, with a fresh token', async () => {
-    const proxy = await slowProxy(soketi.port, 1500);
+    const proxy = await startTcpProxy(soketi, { delayMs: 1500 });
     try {
       const client = clientBehind(proxy.port, { baseMs: 50, capMs: 100, connectTimeoutMs: 1000 });
       const retries = record(client, 'reconnect_scheduled');
@@ -288,12 +257,12 @@ describe('a server slower than the attempt timeout', () => {
       // A fresh token for every attempt.
       expect(auth.issued.length - tokensBefore).toBe(retries.length + 1);
     } finally {
-      await proxy.close();
+      proxy.cut();
     }
   }, 20_000);
 
   it("pusher-js's own 10 s \"unavailable\" does not end an attempt the client still gives time to", async () => {
-    const proxy = await slowProxy(soketi.port, 11_000);
+    const proxy = await startTcpProxy(soketi, { delayMs: 11_000 });
     try {
       const client = clientBehind(proxy.port, { baseMs: 50, capMs: 100, connectTimeoutMs: 14_000 });
       const retries = record(client, 'reconnect_scheduled');
@@ -301,7 +270,7 @@ describe('a server slower than the attempt timeout', () => {
       await client.whenSubscribed('private-slow.2');
       expect(retries).toEqual([]);
     } finally {
-      await proxy.close();
+      proxy.cut();
     }
   }, 30_000);
 });
