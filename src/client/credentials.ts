@@ -125,7 +125,7 @@ export class CredentialStore {
   private token: ClientToken | undefined;
   private handedOut = false;
   private inFlight: Promise<ClientToken | undefined> | undefined;
-  /** Counts token requests: only the newest one's answer is kept. */
+  /** Counts token requests (and abandonments): only the answer to the newest live one is kept. */
   private fetchGeneration = 0;
   /** Why the last fetch found no user (401), when visitors may connect without one. */
   private visitorBecause: RealtimeError | undefined;
@@ -170,6 +170,7 @@ export class CredentialStore {
    */
   abandonRefresh(): void {
     this.inFlight = undefined;
+    this.fetchGeneration += 1;
   }
 
   private async requestToken(extraChannels: readonly string[]): Promise<ClientToken | undefined> {
