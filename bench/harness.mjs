@@ -63,11 +63,10 @@ export function reportOne(name, text) {
 }
 
 /**
- * Runs `library` and `raw` alternately, ROUNDS times (after one warm-up each), and reports the
- * medians. Each returns a number or an object of numbers (then `pick` names which to report).
+ * Runs `library` and `raw` alternately, ROUNDS times (after one warm-up each, unless warmUp is
+ * false), AB BA AB ...: returns what each round of each side returned.
  */
-export async function compare(name, unit, library, raw, { lowerIsBetter = false, rounds = ROUNDS, warmUp = true, note } = {}) {
-  if (!selected(name)) return undefined;
+async function interleaved(library, raw, { rounds = ROUNDS, warmUp = true } = {}) {
   const lib = [];
   const sdk = [];
   if (warmUp) {
@@ -83,27 +82,20 @@ export async function compare(name, unit, library, raw, { lowerIsBetter = false,
       lib.push(await library());
     }
   }
+  return { lib, sdk };
+}
+
+/** Interleaved rounds of `library` and `raw` (each returns a number): reports the medians. */
+export async function compare(name, unit, library, raw, { lowerIsBetter = false, rounds = ROUNDS, warmUp = true, note } = {}) {
+  if (!selected(name)) return undefined;
+  const { lib, sdk } = await interleaved(library, raw, { rounds, warmUp });
   return report(name, unit, median(lib), median(sdk), { lowerIsBetter, note });
 }
 
 /** Like compare, for rounds that yield several figures at once: reports each key of `figures`. */
 export async function compareMany(label, figures, library, raw, { rounds = ROUNDS, warmUp = true } = {}) {
   if (!selected(label)) return;
-  const lib = [];
-  const sdk = [];
-  if (warmUp) {
-    await library();
-    await raw();
-  }
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      lib.push(await library());
-      sdk.push(await raw());
-    } else {
-      sdk.push(await raw());
-      lib.push(await library());
-    }
-  }
+  const { lib, sdk } = await interleaved(library, raw, { rounds, warmUp });
   for (const [key, { name, unit, lowerIsBetter }] of Object.entries(figures)) {
     report(name, unit, median(lib.map((r) => r[key])), median(sdk.map((r) => r[key])), { lowerIsBetter });
   }

@@ -14,8 +14,15 @@ export interface ReconnectOptions {
   capMs?: number;
   /** Give up (state `failed`) after this many consecutive failed attempts. Default: never. */
   maxAttempts?: number;
-  /** An attempt that has not connected after this long counts as failed, in ms. Default 10000. */
+  /**
+   * The first attempt that has not connected after this long (token request included) counts as
+   * failed, in ms. Default 10000. Each retry waits twice as long as the one before, up to
+   * `connectTimeoutCapMs`: an attempt that is merely slow (a loaded server, a slow network) gets
+   * the time it needs instead of being abandoned and started over forever.
+   */
   connectTimeoutMs?: number;
+  /** Longest time one attempt may take, in ms. Default 60000 (pusher-js's own limit). */
+  connectTimeoutCapMs?: number;
 }
 
 export interface ResolvedReconnectOptions {
@@ -23,6 +30,7 @@ export interface ResolvedReconnectOptions {
   capMs: number;
   maxAttempts: number;
   connectTimeoutMs: number;
+  connectTimeoutCapMs: number;
 }
 
 export const DEFAULT_RECONNECT: ResolvedReconnectOptions = {
@@ -30,11 +38,12 @@ export const DEFAULT_RECONNECT: ResolvedReconnectOptions = {
   capMs: 30_000,
   maxAttempts: Number.POSITIVE_INFINITY,
   connectTimeoutMs: 10_000,
+  connectTimeoutCapMs: 60_000,
 };
 
 export function resolveReconnectOptions(options: ReconnectOptions | undefined): ResolvedReconnectOptions {
   const resolved = { ...DEFAULT_RECONNECT };
-  for (const key of ['baseMs', 'capMs', 'maxAttempts', 'connectTimeoutMs'] as const) {
+  for (const key of ['baseMs', 'capMs', 'maxAttempts', 'connectTimeoutMs', 'connectTimeoutCapMs'] as const) {
     const value = options?.[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
@@ -43,6 +52,7 @@ export function resolveReconnectOptions(options: ReconnectOptions | undefined): 
     resolved[key] = value;
   }
   if (resolved.capMs < resolved.baseMs) resolved.capMs = resolved.baseMs;
+  if (resolved.connectTimeoutCapMs < resolved.connectTimeoutMs) resolved.connectTimeoutCapMs = resolved.connectTimeoutMs;
   return resolved;
 }
 
@@ -59,4 +69,13 @@ export function fullJitterDelay(
   random: () => number = Math.random,
 ): number {
   return Math.floor(random() * backoffWindow(attempt, options));
+}
+
+/**
+ * How long attempt number `attempt` (0 = the first connect, n = the nth retry) may take before it
+ * counts as failed: connectTimeoutMs doubled per retry, at most connectTimeoutCapMs. A fixed bound
+ * would, on a server or machine slower than it, abandon every attempt and never connect.
+ */
+export function attemptTimeout(attempt: number, options: Pick<ResolvedReconnectOptions, 'connectTimeoutMs' | 'connectTimeoutCapMs'>): number {
+  return Math.min(options.connectTimeoutCapMs, options.connectTimeoutMs * 2 ** Math.max(0, attempt));
 }

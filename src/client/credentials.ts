@@ -127,6 +127,8 @@ export class CredentialStore {
   private token: ClientToken | undefined;
   private handedOut = false;
   private inFlight: Promise<ClientToken | undefined> | undefined;
+  /** Counts token requests (and abandonments): only the answer to the newest live one is kept. */
+  private fetchGeneration = 0;
   /** Why the last fetch found no user (401), when visitors may connect without one. */
   private visitorBecause: RealtimeError | undefined;
   /** Tokens fetched so far (tests and diagnostics). */
@@ -156,32 +158,46 @@ export class CredentialStore {
    */
   refresh(extraChannels: readonly string[] = []): Promise<ClientToken | undefined> {
     this.token = undefined;
-    this.inFlight ??= (async () => {
-      try {
-        const channels = [...new Set([...this.wantedChannels(), ...extraChannels])];
-        const socketId = this.liveSocketId();
-        let token: ClientToken;
-        try {
-          token = await this.fetcher(socketId ? { channels, socketId } : { channels });
-        } catch (error) {
-          const failure = toRealtimeError(error, 'fetching a token failed');
-          if (!this.visitorsAllowed || failure.status !== 401) throw failure;
-          this.visitorBecause = failure;
-          return undefined;
-        }
-        this.visitorBecause = undefined;
-        if (typeof token?.token !== 'string' || typeof token.expiresAt !== 'number') {
-          throw new RealtimeError('invalid_config', 'getCredentials() must resolve to { token: string, expiresAt: number }');
-        }
-        this.fetchCount += 1;
-        this.token = token;
-        this.handedOut = false;
-        return token;
-      } finally {
-        this.inFlight = undefined;
-      }
-    })();
-    return this.inFlight;
+    if (this.inFlight) return this.inFlight;
+    const fetching: Promise<ClientToken | undefined> = this.requestToken(extraChannels).finally(() => {
+      if (this.inFlight === fetching) this.inFlight = undefined;
+    });
+    this.inFlight = fetching;
+    return fetching;
+  }
+
+  /**
+   * The connect attempt that asked for the token in flight gave up on it (a request that may
+   * never answer): the next refresh() asks anew, and a late answer to this one is dropped.
+   */
+  abandonRefresh(): void {
+    this.inFlight = undefined;
+    this.fetchGeneration += 1;
+  }
+
+  private async requestToken(extraChannels: readonly string[]): Promise<ClientToken | undefined> {
+    const channels = [...new Set([...this.wantedChannels(), ...extraChannels])];
+    const socketId = this.liveSocketId();
+    const fetchedFor = ++this.fetchGeneration;
+    let token: ClientToken;
+    try {
+      token = await this.fetcher(socketId ? { channels, socketId } : { channels });
+    } catch (error) {
+      const failure = toRealtimeError(error, 'fetching a token failed');
+      if (!this.visitorsAllowed || failure.status !== 401) throw failure;
+      if (fetchedFor === this.fetchGeneration) this.visitorBecause = failure;
+      return undefined;
+    }
+    if (typeof token?.token !== 'string' || typeof token.expiresAt !== 'number') {
+      throw new RealtimeError('invalid_config', 'getCredentials() must resolve to { token: string, expiresAt: number }');
+    }
+    this.fetchCount += 1;
+    // An abandoned request answering late (a newer one was started since) changes nothing.
+    if (fetchedFor !== this.fetchGeneration) return token;
+    this.visitorBecause = undefined;
+    this.token = token;
+    this.handedOut = false;
+    return token;
   }
 
   /** A token that is not about to expire, fetched if needed; undefined for an anonymous visitor. */

@@ -6,7 +6,7 @@ import type { IfEventsRegistered, KnownEventName, KnownEventPayload, KnownWhispe
 import { SOCKET_ID_HEADER } from '../core/socketId.js';
 import { sendSocketIdWithServerActions } from './serverActionSocketId.js';
 import { REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type ReauthRequired } from '../core/systemEvents.js';
-import { fullJitterDelay, resolveReconnectOptions } from './backoff.js';
+import { attemptTimeout, fullJitterDelay, resolveReconnectOptions } from './backoff.js';
 import {
   createChannelRegistry,
   type ChannelEventHandler,
@@ -330,10 +330,21 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
     return transportPromise;
   };
 
-  /** One connection attempt: a fresh token, then the transport's connect, bounded by connectTimeoutMs. */
+  /**
+   * One connection attempt: a fresh token, then the transport's connect, the two together bounded
+   * by attemptTimeout(attempt) (connectTimeoutMs, doubled per retry up to connectTimeoutCapMs), so a
+   * hung token request is retried too and a slow server is given longer each time.
+   */
   const beginAttempt = async () => {
     transition('connecting', { state: attempt > 0 ? 'reconnecting' : 'connecting' });
     const current = generation;
+    const timeoutMs = attemptTimeout(attempt, reconnect);
+    connectTimer = setTimeout(() => {
+      if (current !== generation || phase !== 'connecting') return;
+      // A token request still under way when the attempt gave up is not joined by the next one.
+      credentials?.abandonRefresh();
+      retryLater(new RealtimeError('provider_unavailable', `not connected within ${timeoutMs} ms`, { retryable: true }));
+    }, timeoutMs);
     let loaded: ClientTransport;
     try {
       loaded = await ensureTransport();
@@ -344,11 +355,6 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
       return;
     }
     if (current !== generation) return;
-    connectTimer = setTimeout(() => {
-      if (current === generation && phase === 'connecting') {
-        retryLater(new RealtimeError('provider_unavailable', `not connected within ${reconnect.connectTimeoutMs} ms`, { retryable: true }));
-      }
-    }, reconnect.connectTimeoutMs);
     // Wired on the first connect, not at creation: creating a client (server render) reads no window.
     if (!serverActionsWired && options.serverActionSocketId !== false) {
       serverActionsWired = true;

@@ -6,6 +6,7 @@ import { connectionChannelName, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL } from '..
 import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { createTestAuth, type TestAuth } from '../support/testAuth.js';
 import { collect, eventually, waitForState } from '../support/events.js';
+import { startTcpProxy } from '../support/tcpProxy.js';
 
 /**
  * The client against a real Soketi that restarts (stopped, then a new process on the same port
@@ -231,6 +232,47 @@ describe('a server that is not there', () => {
     expect(retries[0]!.error?.message).toMatch(/could not connect/);
     expect(client.state).toBe('reconnecting');
   });
+});
+
+/** Behind a TCP proxy that holds every new connection (test/support/tcpProxy.ts): a slow server or network. */
+describe('a server slower than the attempt timeout', () => {
+  function clientBehind(proxyPort: number, reconnect: ReconnectOptions): RealtimeClient {
+    const client = createRealtimeClient({ provider: 'soketi', key: soketi.key, host: '127.0.0.1', port: proxyPort, signIn: true, ...auth.clientOptions('slow'), reconnect });
+    clients.push(client);
+    return client;
+  }
+
+  it('every handshake takes longer than connectTimeoutMs: the retry is given twice as long and connects, with a fresh token', async () => {
+    const proxy = await startTcpProxy(soketi, { delayMs: 1500 });
+    try {
+      const client = clientBehind(proxy.port, { baseMs: 50, capMs: 100, connectTimeoutMs: 1000 });
+      const retries = record(client, 'reconnect_scheduled');
+      const tokensBefore = auth.issued.length;
+      client.subscribe('private-slow.1', 'e', () => {});
+      await client.whenSubscribed('private-slow.1');
+      expect(client.state).toBe('connected');
+      // Given up after 1 s, then given 2 s (4 s if this machine is slower still): never the same bound again.
+      expect(retries.map((retry) => retry.error?.message)).toEqual(['not connected within 1000 ms', 'not connected within 2000 ms'].slice(0, retries.length));
+      expect(retries.length).toBeGreaterThanOrEqual(1);
+      // A fresh token for every attempt.
+      expect(auth.issued.length - tokensBefore).toBe(retries.length + 1);
+    } finally {
+      proxy.cut();
+    }
+  }, 20_000);
+
+  it("pusher-js's own 10 s \"unavailable\" does not end an attempt the client still gives time to", async () => {
+    const proxy = await startTcpProxy(soketi, { delayMs: 11_000 });
+    try {
+      const client = clientBehind(proxy.port, { baseMs: 50, capMs: 100, connectTimeoutMs: 14_000 });
+      const retries = record(client, 'reconnect_scheduled');
+      client.subscribe('private-slow.2', 'e', () => {});
+      await client.whenSubscribed('private-slow.2');
+      expect(retries).toEqual([]);
+    } finally {
+      proxy.cut();
+    }
+  }, 30_000);
 });
 
 describe('channel authorization failures', () => {

@@ -12,22 +12,37 @@ export interface TcpProxy {
   cut(): void;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** `delayMs`: each new connection is held that long before it is forwarded (a slow server or network). */
+export async function startTcpProxy(target: { host: string; port: number }, { delayMs = 0 }: { delayMs?: number } = {}): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
-  const server = createServer((browser) => {
+  const held = new Set<ReturnType<typeof setTimeout>>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  };
+  const forward = (browser: Socket) => {
+    if (browser.destroyed) return;
     const upstream = connect(target.port, target.host);
-    for (const socket of [browser, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
+    track(upstream);
     browser.pipe(upstream).pipe(browser);
+  };
+  const server = createServer((browser) => {
+    track(browser);
+    if (delayMs <= 0) return forward(browser);
+    // What the browser sends meanwhile waits in the socket (a readable stream starts paused).
+    const timer = setTimeout(() => {
+      held.delete(timer);
+      forward(browser);
+    }, delayMs);
+    held.add(timer);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     cut() {
       server.close();
+      for (const timer of held) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();
     },
   };

@@ -65,7 +65,7 @@ function closeError(event: unknown): RealtimeError | undefined {
  * server restart every client would come back in the same instant. Here pusher-js may only connect
  * while the client asked for a connection (`wantOpen`): its ConnectionManager's `connect` is
  * wrapped so that its own retry timers become no-ops, and the first sign of a lost connection
- * (the socket's `closed`, `unavailable`, or a fall from connected back to connecting) turns into
+ * (the socket's `closed`, a refused socket, or a fall from connected back to connecting) turns into
  * `reconnecting` for the client to act on. pusher-js keeps its channel list across `disconnect()`
  * and `connect()`, and re-subscribes (re-authorising private and presence channels through
  * `authorizeChannel`, which carries the client's fresh token) and signs in again on every connect.
@@ -176,11 +176,15 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
     // timeline does record the socket error, so an attempt fails as soon as the socket does.
     // The same goes for a socket the server closes before the handshake (a server shutting down).
     const timeline = (client as unknown as { timeline?: { error(event: unknown): void; info(event: unknown): void } }).timeline;
+    // pusher-js's strategy gives each socket its own timeout (15 s, doubling up to 60 s) and then
+    // opens a new one; the close of the socket it gave up on is not the attempt failing (the
+    // client's own attempt timeout decides that), only the close of the newest socket is.
+    let newestSocket = -1;
     if (timeline) {
       const attemptFailed = (reason: string) => {
-        if (!wantOpen || connection.state !== 'connecting') return;
+        if (!wantOpen || (connection.state !== 'connecting' && connection.state !== 'unavailable')) return;
         queueMicrotask(() => {
-          if (connection.state === 'connecting') lost(new RealtimeError('provider_unavailable', `could not connect: ${reason}`, { retryable: true }));
+          if (connection.state === 'connecting' || connection.state === 'unavailable') lost(new RealtimeError('provider_unavailable', `could not connect: ${reason}`, { retryable: true }));
         });
       };
       const recordError = timeline.error.bind(timeline);
@@ -193,7 +197,8 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       timeline.info = (event: unknown) => {
         recordInfo(event);
         const { cid, state, params } = (event ?? {}) as { cid?: unknown; state?: unknown; params?: { code?: number } };
-        if (cid !== undefined && state === 'closed') attemptFailed(`the socket closed${params?.code ? ` (${params.code})` : ''}`);
+        if (typeof cid === 'number' && cid > newestSocket) newestSocket = cid;
+        if (cid !== undefined && cid === newestSocket && state === 'closed') attemptFailed(`the socket closed${params?.code ? ` (${params.code})` : ''}`);
       };
     }
     let watched: PusherSocket | null = null;
@@ -217,7 +222,9 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
           emit('connected');
           return;
         case 'unavailable':
-          lost(lastCloseError ?? new RealtimeError('provider_unavailable', 'the server is unavailable', { retryable: true }));
+          // pusher-js's "still not connected after 10 s" (unavailableTimeout): it keeps trying, and
+          // so does the attempt, until the client's attempt timeout (which grows per retry) says
+          // otherwise. Giving up here would abandon every attempt on a server slower than 10 s.
           return;
         case 'failed':
           wantOpen = false;
