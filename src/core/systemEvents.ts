@@ -21,6 +21,8 @@ export interface TokenResponse {
   /** Unix milliseconds. */
   expiresAt: number;
   provider: 'pusher' | 'soketi' | 'ably' | 'memory';
+  /** An anonymous token (no session: no identity, public channels only, subscribe only). */
+  anonymous?: true;
 }
 
 /**
