@@ -437,7 +437,8 @@ describe(`generated hostile requests, judged by an independent oracle (FUZZ_SEED
     const stats = newStats();
     const result = await fuzz(app, 3_000, SEED, stats);
     expect(result.failed, JSON.stringify({ ...stats, statuses: [...stats.statuses] })).toBe(true);
-    expect(String(result.errorInstance)).toMatch(/anonymous Ably capability grants news\.|leak: history of news\./);
+    // Whatever shrinks first: a token or a read beyond the policy, or a refusal that came too late.
+    expect(String(result.errorInstance)).toMatch(/(bad signature: anonymous Ably capability grants |leak: history of |wrong decision: .*"channel":")news\./);
     const [spec] = result.counterexample as [RequestSpec];
     expect(['token', 'history']).toContain(spec.endpoint);
   }, 60_000);
