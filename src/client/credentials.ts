@@ -67,9 +67,12 @@ export function resolveEndpoint(url: string, customFetch = false): string {
  * user is; 401/403 mean "not logged in / not allowed" and stop the client (`auth_failed`).
  */
 export function httpTokenFetcher(options: ClientOptions, endpoint: string): TokenFetcher {
-  return async ({ channels, socketId }) => {
+  return async ({ channels, socketId, anonymous }) => {
     const query = new URLSearchParams(channels.map((channel) => ['channel', channel]));
     if (socketId) query.set('socket_id', socketId);
+    // Token providers (Ably) answer a visitor without a session with an anonymous token
+    // (public channels only); the others answer 401 whatever this says.
+    if (anonymous) query.set('anonymous', '1');
     const base = resolveEndpoint(endpoint, Boolean(options.fetch));
     const search = query.toString();
     const url = search ? `${base}${base.includes('?') ? '&' : '?'}${search}` : base;
@@ -142,7 +145,9 @@ export class CredentialStore {
     private readonly now: () => number = Date.now,
     /**
      * A 401 means "no session here": an anonymous visitor, who connects without a token (public
-     * channels) instead of stopping in `auth_failed`.
+     * channels) instead of stopping in `auth_failed`. Such a client also asks for an anonymous
+     * token (`anonymous`), which token providers (Ably, where a connection needs one) answer with
+     * a token for public channels only; the others answer 401.
      */
     private readonly visitorsAllowed = false,
   ) {}
@@ -181,7 +186,8 @@ export class CredentialStore {
     const fetchedFor = ++this.fetchGeneration;
     let token: ClientToken;
     try {
-      token = await this.fetcher(socketId ? { channels, socketId } : { channels });
+      const request = { channels, ...(socketId ? { socketId } : {}), ...(this.visitorsAllowed ? { anonymous: true } : {}) };
+      token = await this.fetcher(request);
     } catch (error) {
       const failure = toRealtimeError(error, 'fetching a token failed');
       if (!this.visitorsAllowed || failure.status !== 401) throw failure;

@@ -205,3 +205,21 @@ export function channelPatternMatcher(pattern: string): (channel: string) => boo
   const { regex } = compilePattern(pattern, () => true);
   return (channel) => regex.test(channel);
 }
+
+const namedPatterns = new WeakMap<object, Array<(channel: string) => boolean>>();
+
+/**
+ * Whether a visitor without a session may receive `channel`: a public channel that no pattern of
+ * the policy names. A pattern's callback decides who gets its channels and needs a user to ask
+ * about, so a public channel a pattern names is for the users that callback allows. The history
+ * endpoint and anonymous tokens (GET /token without a session) both ask this, nothing else.
+ */
+export function openToAnonymous(policy: Pick<ChannelPolicy<unknown>, 'patterns'>, channel: string): boolean {
+  if (channelKind(channel) !== 'public') return false;
+  let matchers = namedPatterns.get(policy);
+  if (!matchers) {
+    matchers = policy.patterns.map((pattern) => channelPatternMatcher(pattern));
+    namedPatterns.set(policy, matchers);
+  }
+  return !matchers.some((matches) => matches(channel));
+}

@@ -128,6 +128,11 @@ export type TokenFetcher = (request: {
   channels: readonly string[];
   /** Set when the token is for re-authenticating a live connection (rotation records it). */
   socketId?: string | undefined;
+  /**
+   * Without a session, an anonymous token is welcome (a visitor on public channels; the token
+   * endpoint's `anonymous=1`). Unset: no session must fail (401).
+   */
+  anonymous?: boolean | undefined;
 }) => Promise<ClientToken>;
 
 /** What `src/client` hands every transport factory. */

@@ -19,7 +19,11 @@ export interface SignatureAuth {
 }
 
 export interface ClientTokenRequest {
-  userId: string;
+  /**
+   * The user the token identifies; undefined for an anonymous token (a visitor without a
+   * session): no identity, and only public channels, subscribe only.
+   */
+  userId: string | undefined;
   /** Exactly what the token grants (nothing else, no wildcard wider than a grant). */
   grants: readonly ChannelGrant[];
   ttlSeconds: number;

@@ -23,6 +23,8 @@ export interface TokenResponse {
   /** Unix milliseconds. */
   expiresAt: number;
   provider: ProviderName;
+  /** An anonymous token (no session: no identity, public channels only, subscribe only). */
+  anonymous?: true;
 }
 
 /**

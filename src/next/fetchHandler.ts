@@ -1,3 +1,4 @@
+import { openToAnonymous } from '../core/channelPolicy.js';
 import { assertChannelName, channelKind } from '../core/channels.js';
 import { sha256, toHex } from '../core/crypto.js';
 import type { RealtimeConfig } from '../registry/configs.js';
@@ -5,7 +6,7 @@ import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { BEARER_PATTERN } from '../core/jwt.js';
 import { parseWebhookKeys, resolveTokenKeyring, webhookKeysFromEnv, type KeyringEntry } from '../core/keyring.js';
 import type { ChannelGrant, PresenceMember } from '../core/provider.js';
-import type { ProviderAuth, ProviderParts, SignatureAuth } from '../core/providerParts.js';
+import type { ProviderAuth, ProviderParts, SignatureAuth, TokenAuth } from '../core/providerParts.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
 import { redactSecrets } from '../core/redaction.js';
 import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
@@ -41,6 +42,21 @@ const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 /** Pusher retries a failed webhook for 5 minutes, Ably keeps queued events 5 minutes: twice that. */
 const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 600;
 const MAX_TOKEN_CHANNELS = 100;
+/** Anonymous GET /token per client address: a burst of 60, then one a second (60 tabs at the default TTL). */
+const DEFAULT_ANONYMOUS_RATE_LIMIT: TokenBucketOptions = { capacity: 60, refillPerSecond: 1 };
+/** The query parameter by which a client accepts an anonymous token when there is no session. */
+const ANONYMOUS_PARAM = 'anonymous';
+
+/**
+ * The default address anonymous token requests are limited by: the last `X-Forwarded-For` entry
+ * (added by the nearest proxy; the entries before it are whatever the client sent), else
+ * `X-Real-IP`. Undefined: all such requests share one bucket.
+ */
+function forwardedAddress(request: Request): string | undefined {
+  const forwarded = request.headers.get('x-forwarded-for');
+  const last = forwarded?.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').at(-1);
+  return last ?? (request.headers.get('x-real-ip')?.trim() || undefined);
+}
 
 /** An exception thrown by one of the app's callbacks (not a RealtimeError): a server fault. */
 class CallbackFault extends Error {
@@ -118,6 +134,9 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const rateLimiter = resolveRateLimiter(options.tokenRateLimit);
+  const anonymousOptions = options.anonymousTokens === false ? undefined : options.anonymousTokens === true ? {} : options.anonymousTokens ?? {};
+  const anonymousRateLimiter = anonymousOptions ? resolveRateLimiter(anonymousOptions.rateLimit ?? DEFAULT_ANONYMOUS_RATE_LIMIT) : undefined;
+  const clientAddress = anonymousOptions?.clientAddress ?? forwardedAddress;
   // What the app passes in code is checked now (a programming error); what comes from the
   // environment and the provider's config on first use (see fromEnvironment).
   const explicitKeyring = options.tokenSecrets === undefined ? undefined : resolveTokenKeyring(options.tokenSecrets);
@@ -286,25 +305,22 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     const socketIdParam = query.get('socket_id');
     const socketId = socketIdParam === null || socketIdParam === '' ? undefined : socketIdParam;
     if (socketId !== undefined) assertSocketId(socketId);
-    // A token never mints another token: only a real session may ask for one.
-    const { user, userId } = await currentUser(request, false);
-    if (rateLimiter) {
-      let verdict: { allowed: boolean; retryAfterSeconds: number };
-      try {
-        verdict = await rateLimiter.consume(userId);
-      } catch (error) {
-        // A shared limiter whose store is down (e.g. Redis) fails open: it only bounds how often
-        // a signed-in user may ask, and refusing every sign-in during the outage would be worse.
-        log(`next-realtime: /token: the rate limiter failed, so this request was not limited: ${error instanceof Error ? error.message : String(error)}`);
-        verdict = { allowed: true, retryAfterSeconds: 0 };
-      }
-      if (!verdict.allowed) {
-        throw new RealtimeError('rate_limited', `too many token requests; retry in ${verdict.retryAfterSeconds} s`, {
-          details: { retryAfterSeconds: verdict.retryAfterSeconds },
-        });
-      }
-    }
     const current = auth();
+    // A token never mints another token: only a real session may ask for one. Without one, a
+    // token provider's client that asks gets an anonymous token (public channels, subscribe only).
+    const signedIn = await currentUser(request, false).catch((error: unknown) => {
+      const anonymous = anonymousOptions && current.kind === 'tokens' && query.get(ANONYMOUS_PARAM) === '1';
+      if (anonymous && isRealtimeError(error, 'unauthorized')) return undefined;
+      throw error;
+    });
+    if (!signedIn) {
+      if (current.kind !== 'tokens') throw new RealtimeError('unauthorized', 'sign in first: no session');
+      const address = await callApp('anonymousTokens.clientAddress', () => clientAddress(request));
+      await limitTokenRequests(anonymousRateLimiter, `anonymous:${address || 'unknown'}`);
+      return anonymousToken(current, requested);
+    }
+    const { user, userId } = signedIn;
+    await limitTokenRequests(rateLimiter, userId);
     let issued: { token: string; expiresAt: number; kid: string };
     if (current.kind === 'tokens') {
       const grants: ChannelGrant[] = [];
@@ -347,6 +363,37 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       await callApp('hooks.onTokenIssued', () => options.hooks!.onTokenIssued!(context));
     }
     const body: TokenResponse = { token: issued.token, expiresAt: issued.expiresAt, provider: realtime.provider };
+    return jsonResponse(body);
+  }
+
+  async function limitTokenRequests(limiter: RateLimiter | undefined, key: string): Promise<void> {
+    if (!limiter) return;
+    let verdict: { allowed: boolean; retryAfterSeconds: number };
+    try {
+      verdict = await limiter.consume(key);
+    } catch (error) {
+      // A shared limiter whose store is down (e.g. Redis) fails open: it only bounds how often
+      // a client may ask, and refusing every sign-in during the outage would be worse.
+      log(`next-realtime: /token: the rate limiter failed, so this request was not limited: ${error instanceof Error ? error.message : String(error)}`);
+      verdict = { allowed: true, retryAfterSeconds: 0 };
+    }
+    if (!verdict.allowed) {
+      throw new RealtimeError('rate_limited', `too many token requests; retry in ${verdict.retryAfterSeconds} s`, {
+        details: { retryAfterSeconds: verdict.retryAfterSeconds },
+      });
+    }
+  }
+
+  /**
+   * A visitor without a session on a token provider: a token with no identity for the requested
+   * channels open to anyone (openToAnonymous), plus the system channel (rotation notices).
+   * Everything else is left out, as a signed-in user's token leaves out what the policy refused.
+   * No hook runs: connection limits and rotation count users.
+   */
+  async function anonymousToken(current: TokenAuth, requested: readonly string[]): Promise<Response> {
+    const grants = [...new Set([...requested, SYSTEM_CHANNEL])].filter((channel) => openToAnonymous(channels, channel)).map((channel) => ({ channel }));
+    const issued = await current.issueClientToken({ userId: undefined, grants, ttlSeconds: tokenTtlSeconds });
+    const body: TokenResponse = { token: issued.token, expiresAt: issued.expiresAt, provider: realtime.provider, anonymous: true };
     return jsonResponse(body);
   }
 

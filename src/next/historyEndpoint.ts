@@ -1,5 +1,5 @@
-import { channelPatternMatcher, type ChannelDecision, type ChannelPolicy } from '../core/channelPolicy.js';
-import { assertChannelName, channelKind } from '../core/channels.js';
+import { openToAnonymous, type ChannelDecision, type ChannelPolicy } from '../core/channelPolicy.js';
+import { assertChannelName } from '../core/channels.js';
 import { RealtimeError } from '../core/errors.js';
 import type { HistoryPage } from '../core/history.js';
 import { assertSocketId } from '../core/socketId.js';
@@ -28,13 +28,11 @@ export interface HistoryEndpointContext<TUser extends RealtimeUser> {
  */
 export function createHistoryEndpoint<TUser extends RealtimeUser>(context: HistoryEndpointContext<TUser>) {
   const { realtime, channels } = context;
-  // Which public channels the policy names (those are not open to everyone).
-  const patterns = channels.patterns.map((pattern) => channelPatternMatcher(pattern));
 
   async function mayRead(request: Request, channel: string): Promise<void> {
     const user = await context.optionalUser(request);
     if (user === undefined) {
-      if (channelKind(channel) === 'public' && !patterns.some((matches) => matches(channel))) return;
+      if (openToAnonymous(channels, channel)) return;
       throw new RealtimeError('unauthorized', 'sign in first: no session and no bearer token');
     }
     const decision = await context.authorize(user, channel);

@@ -4,7 +4,7 @@
  */
 export { createRealtimeHandlers, type RealtimeHandlers, type NextRouteHandler, type RouteContext } from './nextAppRouter.js';
 export { createRealtimeFetchHandler, REALTIME_ENDPOINTS, type RealtimeFetchHandler, type RealtimeEndpoint } from './fetchHandler.js';
-export type { RealtimeHandlersOptions, RealtimeHooks, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
+export type { AnonymousTokenOptions, RealtimeHandlersOptions, RealtimeHooks, RealtimeLike, RealtimeUser, WebhookOptions } from './options.js';
 export { socketIdFromHeaders, SOCKET_ID_HEADER } from './socketId.js';
 export { createTokenBucketLimiter, type RateLimiter, type RateLimitResult, type TokenBucketOptions } from './rateLimit.js';
 export { verifyWebhookSignature, type RealtimeWebhookEvent, type WebhookContext, type WebhookScheme } from './webhooks.js';

@@ -116,6 +116,16 @@ interface BaseHandlersOptions<TUser extends RealtimeUser> {
   tokenTtlSeconds?: number;
   /** Per-user limit on GET /token. Default: a token bucket of 10, refilling 10 per minute. `false` disables. */
   tokenRateLimit?: RateLimiter | TokenBucketOptions | false;
+  /**
+   * Token providers (Ably), where a connection needs a token even for public channels: GET /token
+   * without a session, when the client asks for one (`anonymous=1`, which the library client
+   * sends by default), answers an anonymous token: no clientId, `subscribe` only, on the requested
+   * public channels that no pattern of the policy names (a pattern's callback needs a user).
+   * Never a private, presence or encrypted channel, never client events or presence. Signature
+   * providers (Pusher, Soketi) need no token for public channels and answer 401 as before.
+   * Default on; `false`: 401 for every request without a session.
+   */
+  anonymousTokens?: boolean | AnonymousTokenOptions;
   /** Enables POST /webhook. */
   webhook?: WebhookOptions;
   /** Body cap for /auth and /user-auth. Default 8 KB. */
@@ -136,6 +146,22 @@ interface BaseHandlersOptions<TUser extends RealtimeUser> {
    * `here` / `joining` / `leaving` receive the info only. Default false.
    */
   presenceInfoWithId?: boolean;
+}
+
+export interface AnonymousTokenOptions {
+  /**
+   * Limit on anonymous GET /token per client address (key `anonymous:<address>`). Default: a
+   * token bucket of 60, refilling 60 per minute: at the default 60 s token lifetime that is about
+   * 60 anonymous tabs behind one address. `false` disables.
+   */
+  rateLimit?: RateLimiter | TokenBucketOptions | false;
+  /**
+   * The address anonymous requests are limited by. Default: the last `X-Forwarded-For` entry
+   * (the address your nearest proxy saw; Vercel sets it), else `X-Real-IP`, else one shared
+   * bucket. Without a proxy that sets those headers a client can choose them: return your
+   * platform's own client address here.
+   */
+  clientAddress?(request: Request): string | undefined;
 }
 
 interface UserFromToken<TUser> {

@@ -22,6 +22,12 @@ export interface ConnectionControlOptions {
   maxPerUser?: number;
   /** How long a new connection may take to join its connection channel. Default 10 s. */
   joinGraceMs?: number;
+  /**
+   * Sign-ins while the state store (Redis) is unreachable: `'refuse'` (default, 503
+   * `provider_unavailable`: the limit holds) or `'admit'` (unrecorded, logged: nobody is locked
+   * out, and a user may exceed the limit by what signed in during the outage).
+   */
+  storeUnavailable?: 'refuse' | 'admit';
   /** How often each instance re-reads which key signs. Default 1 s. */
   refreshMs?: number;
 }
@@ -68,6 +74,7 @@ export function createConnectionControl(options: ConnectionControlOptions): Conn
     keyring,
     ...(options.maxPerUser !== undefined ? { maxPerUser: options.maxPerUser } : {}),
     ...(options.joinGraceMs !== undefined ? { joinGraceMs: options.joinGraceMs } : {}),
+    ...(options.storeUnavailable !== undefined ? { storeUnavailable: options.storeUnavailable } : {}),
   });
   // A provider that signs client tokens with its own keys (Ably) signs from the rotating keyring.
   let followFailure: unknown;

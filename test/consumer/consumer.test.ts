@@ -68,12 +68,6 @@ interface ProviderSetup {
   start(): Promise<{ buildEnv: Record<string, string>; serverEnv: Record<string, string>; stop(): Promise<void> }>;
   /** The server variable a run without it must name in `invalid_config`. */
   secretVariable?: string;
-  /**
-   * Whether a visitor without a session connects with default options. Not yet on Ably: its
-   * token IS the connection, and /token issues none without a session (issue 11 stays open
-   * for it; README "Honest limits").
-   */
-  anonymousVisitors: boolean;
 }
 
 const providers: ProviderSetup[] = [
@@ -81,7 +75,6 @@ const providers: ProviderSetup[] = [
     provider: 'soketi',
     packages: ['pusher', 'pusher-js'],
     secretVariable: 'SOKETI_APP_SECRET',
-    anonymousVisitors: true,
     async start() {
       const soketi: SoketiProcess = await startSoketi({
         quiet: true,
@@ -99,7 +92,6 @@ const providers: ProviderSetup[] = [
   {
     provider: 'ably',
     packages: ['ably'],
-    anonymousVisitors: false,
     async start() {
       const key = `consumer.${randomBytes(3).toString('hex')}:${randomBytes(24).toString('base64url')}`;
       const standIn: AblyStandIn = await startAblyStandIn({ keys: [key], restOverHttp: true });
@@ -161,7 +153,8 @@ for (const setup of providers) {
         const contexts: BrowserContext[] = [];
         let anonymous: Page;
         let anonymousConnectedAt = 0;
-        const anonymousTabs = (): Page[] => (setup.anonymousVisitors ? [anonymous] : []);
+        // A visitor without a session, on every provider (on Ably with an anonymous token).
+        const anonymousTabs = (): Page[] => [anonymous];
         let aliceTab1: Page;
         let aliceTab2: Page;
         let bob: Page;
@@ -204,15 +197,10 @@ for (const setup of providers) {
           }, 120_000);
         }
 
-        it(`\`next start\` serves it${setup.anonymousVisitors ? '; an anonymous visitor connects with default options' : ''}`, async () => {
+        it('`next start` serves it; an anonymous visitor connects with default options', async () => {
           // Kept before it resolves: a start that outlives this test's timeout is still stopped.
           starting = startChatApp({ env: runtimeEnv(), port: await freePort(), appDir: appDir(), quiet: true });
           app = await starting;
-          if (!setup.anonymousVisitors) {
-            const page = await fetch(`${app.url}/consumer`);
-            expect(page.status).toBe(200);
-            return;
-          }
           anonymous = await (await newContext(contexts)).newPage();
           try {
             await anonymous.goto(`${app.url}/consumer`);
@@ -260,7 +248,7 @@ for (const setup of providers) {
           await expectNotReceived(aliceTab2, 'form:hello');
         }, 60_000);
 
-        if (setup.anonymousVisitors) it('the anonymous visitor is still connected and receiving after the user-authentication timeout', async () => {
+        it('the anonymous visitor is still connected and receiving later (past Soketi\'s user-authentication timeout)', async () => {
           const wait = anonymousConnectedAt + 2 * USER_AUTHENTICATION_TIMEOUT_MS - Date.now();
           if (wait > 0) await anonymous.waitForTimeout(wait);
           expect(await testText(anonymous, 'state')).toBe('connected');

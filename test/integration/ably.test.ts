@@ -14,6 +14,9 @@ import type { AblyConfig } from '../../src/providers/ably/config.js';
 import { createRealtime, type Realtime as Server } from '../../src/server/index.js';
 import { collect, eventually, waitForState } from '../support/events.js';
 import { startAblyStandIn, type AblyStandIn } from '../support/ably/standIn.js';
+import { routeFetch, sessionHeaders, sessionUser, type RouteRequest } from '../support/routeFetch.js';
+import { defineChannels } from '../../src/index.js';
+import { createRealtimeHandlers } from '../../src/next/index.js';
 
 /**
  * What the Ably provider does beyond the shared contract, against the local Ably stand-in with the
@@ -480,5 +483,91 @@ describe('presence', () => {
     await eventually(() => expect(removed.map((member) => member.id)).toEqual(['carol', 'dave']));
     expect(dave.state).toBe('connected');
     transport.disconnect();
+  });
+});
+
+describe('anonymous visitors with default client options (the route handlers, no session)', () => {
+  const policy = defineChannels({ 'private-notes.{id}': (user: { id: string }, { id }) => user.id === id });
+  /** A visitor's browser: the route handlers as its fetch, and a session cookie once it signs in. */
+  function visitor() {
+    const record: RouteRequest[] = [];
+    const handlers = createRealtimeHandlers<{ id: string }>({ realtime, channels: policy, getUser: sessionUser, log: () => undefined });
+    const browser = { session: undefined as string | undefined };
+    const created = createRealtimeClient({
+      provider: 'ably',
+      ...standIn.clientOptions,
+      fetch: routeFetch(handlers, { record }),
+      headers: () => (browser.session ? sessionHeaders(browser.session) : {}),
+    });
+    clients.push(created);
+    return { client: created, record, browser };
+  }
+
+  it('connects with an anonymous token (no clientId, public channels only) and receives a public publish; a private channel fails for that channel only', async () => {
+    const { client: anonymous, record } = visitor();
+    const channel = unique();
+    const inbox = collect(anonymous, channel, 'headline');
+    const refused = new Promise<Error>((resolve) => anonymous.on('subscription_error', ({ error }) => resolve(error)));
+    anonymous.subscribe('private-notes.ann', 'note', () => {});
+    await anonymous.whenSubscribed(channel);
+    expect(anonymous.state).toBe('connected');
+    const connection = connectionOf(anonymous.socketId)!;
+    expect(connection.identity.clientId).toBeUndefined();
+    expect(Object.keys(connection.identity.capability).sort()).toEqual([channel, SYSTEM_CHANNEL].sort());
+    expect(Object.values(connection.identity.capability).every((operations) => JSON.stringify(operations) === '["subscribe"]')).toBe(true);
+    // The client asked for an anonymous token and got one (200), never a 401 it stopped on.
+    expect(record.filter((request) => request.endpoint === 'token').map((request) => request.status)).not.toContain(401);
+    await realtime.publish(channel, 'headline', 'for everyone');
+    expect(await inbox.waitFor(1)).toEqual(['for everyone']);
+    expect(await refused).toMatchObject({ code: 'forbidden' });
+    expect(anonymous.subscriptionStatus('private-notes.ann')).toBe('failed');
+    expect(anonymous.state).toBe('connected');
+  });
+
+  it('a second public channel re-authorises in place (same connection)', async () => {
+    const { client: anonymous } = visitor();
+    const first = unique();
+    const second = unique();
+    collect(anonymous, first, 'e');
+    await anonymous.whenSubscribed(first);
+    const connection = connectionOf(anonymous.socketId)!;
+    const inbox = collect(anonymous, second, 'e');
+    await anonymous.whenSubscribed(second);
+    expect(connectionOf(anonymous.socketId)?.id).toBe(connection.id);
+    expect(Object.keys(connection.identity.capability).sort()).toEqual([first, second, SYSTEM_CHANNEL].sort());
+    await realtime.publish(second, 'e', 'second');
+    expect(await inbox.waitFor(1)).toEqual(['second']);
+  });
+
+  it('a visitor who signs in goes on as the user on a new connection (Ably never changes a clientId in place) and gets the private channel', async () => {
+    const { client: browserClient, browser } = visitor();
+    const channel = unique();
+    const news = collect(browserClient, channel, 'headline');
+    await browserClient.whenSubscribed(channel);
+    const anonymousConnection = connectionOf(browserClient.socketId)!;
+    expect(anonymousConnection.identity.clientId).toBeUndefined();
+    const failures: string[] = [];
+    browserClient.on('subscription_error', ({ channel: failed }) => failures.push(failed));
+    browser.session = 'ann';
+    const notes = collect(browserClient, 'private-notes.ann', 'note');
+    await browserClient.whenSubscribed('private-notes.ann');
+    await eventually(() => expect(connectionOf(browserClient.socketId)?.identity.clientId).toBe('ann'));
+    expect(connectionOf(browserClient.socketId)!.id).not.toBe(anonymousConnection.id);
+    expect(browserClient.state).toBe('connected');
+    await browserClient.whenSubscribed(channel);
+    await realtime.publish('private-notes.ann', 'note', 'for ann');
+    await realtime.publish(channel, 'headline', 'still public');
+    expect(await notes.waitFor(1)).toEqual(['for ann']);
+    expect(await news.waitFor(1)).toEqual(['still public']);
+    expect(failures).toEqual([]);
+  });
+
+  it('`signIn: true` means the visitor must be signed in: no anonymous token, auth_failed', async () => {
+    const handlers = createRealtimeHandlers<{ id: string }>({ realtime, channels: policy, getUser: sessionUser, log: () => undefined });
+    const strict = createRealtimeClient({ provider: 'ably', ...standIn.clientOptions, fetch: routeFetch(handlers), signIn: true });
+    clients.push(strict);
+    const failed = await failure(strict.connect());
+    expect(failed.code).toBe('unauthorized');
+    expect(strict.state).toBe('auth_failed');
   });
 });

@@ -136,10 +136,21 @@ describe('Redis stopped and started again', () => {
     if (!redis.running) await redis.start();
   });
 
-  function app(observed: ReturnType<typeof observedRealtime>, options: { maxPerUser: number; rateLimiter?: RateLimiter; store?: StateStore }) {
+  function app(
+    observed: ReturnType<typeof observedRealtime>,
+    options: { maxPerUser: number; rateLimiter?: RateLimiter; store?: StateStore; storeUnavailable?: 'refuse' | 'admit'; guardLog?: (line: string) => void },
+  ) {
     const store = options.store ?? sharedStore;
     const keyring = createRotatingKeyring({ keyring: parseKeyring(TOKEN_SECRETS), store, refreshMs: 100 });
-    const guard = createConnectionGuard({ realtime: observed.realtime, store, keyring, maxPerUser: options.maxPerUser, joinGraceMs: 200 });
+    const guard = createConnectionGuard({
+      realtime: observed.realtime,
+      store,
+      keyring,
+      maxPerUser: options.maxPerUser,
+      joinGraceMs: 200,
+      ...(options.storeUnavailable ? { storeUnavailable: options.storeUnavailable } : {}),
+      ...(options.guardLog ? { log: options.guardLog } : {}),
+    });
     cleanups.push(keyring.dispose, guard.dispose);
     const handlers = createRealtimeHandlers({
       realtime: observed.realtime,
@@ -218,6 +229,28 @@ describe('Redis stopped and started again', () => {
     await observed.setLive('bob', ['3.1', '3.2', '3.3']);
     expect((await signIn('bob', '3.4')).status).toBe(429);
     expect((await guard.liveConnections('bob')).map((record) => record.socketId).sort()).toEqual(['3.1', '3.2', '3.3']);
+  }, 60_000);
+
+  it("`storeUnavailable: 'admit'`: sign-ins go through unrecorded (logged) while Redis is down; once it is back the limit holds again", async () => {
+    const observed = observedRealtime();
+    cleanups.push(observed.close);
+    const guardLines: string[] = [];
+    const { guard, signIn } = app(observed, { maxPerUser: 2, storeUnavailable: 'admit', guardLog: (line) => guardLines.push(line) });
+    expect((await signIn('frank', '5.1')).status).toBe(200);
+    await observed.setLive('frank', ['5.1']);
+
+    await redis.stop();
+    // Down: admitted (not a 503), each one says so in the log; nobody is locked out.
+    for (const socketId of ['5.2', '5.3', '5.4']) expect((await signIn('frank', socketId)).status).toBe(200);
+    expect(guardLines.filter((line) => line.includes('connection limit not enforced'))).toHaveLength(3);
+    expect(guardLines.join('\n')).toMatch(/state store \(Redis\) is unavailable/);
+
+    await redis.start();
+    // Back: only the recorded sign-in holds a slot (the outage's were not recorded); the limit applies.
+    await eventually(async () => expect((await signIn('frank', '5.5')).status).toBe(200), 10_000, 100);
+    await observed.setLive('frank', ['5.1', '5.2', '5.3', '5.4', '5.5']);
+    expect((await signIn('frank', '5.6')).status).toBe(429);
+    expect((await guard.liveConnections('frank')).map((record) => record.socketId).sort()).toEqual(['5.1', '5.5']);
   }, 60_000);
 
   it('a rotation: start() fails closed while Redis is down; a deadline that passes during the outage is enforced once Redis is back', async () => {

@@ -183,3 +183,37 @@ export function webhookSignatureIsValid(scheme: 'pusher' | 'ably', signature: st
 
 export const signWebhook = (scheme: 'pusher' | 'ably', body: string, secret: string) =>
   scheme === 'pusher' ? hmacHex(secret, body) : createHmac('sha256', secret).update(body).digest('base64');
+
+/**
+ * Public channels a visitor without a session may have (an anonymous Ably token, GET /history):
+ * those no pattern of the policy names. The fuzzed policy names one public family, `news.{topic}`.
+ */
+export function openToAnonymous(channel: string): boolean {
+  if (!validChannelName(channel) || kindOf(channel) !== 'public') return false;
+  return !(channel.startsWith('news.') && isSegment(channel.slice(5)));
+}
+
+/**
+ * The history channels of the fuzzed app (withHistory), by hand:
+ *   'feed.{id}', 'news.{topic}', 'private-orders.{orderId:int}', 'presence-room.{roomId}', 'private-{room}'
+ * (never an encrypted channel: those are not stored).
+ */
+export function isHistoryChannel(channel: string): boolean {
+  if (!validChannelName(channel)) return false;
+  const after = (prefix: string) => (channel.startsWith(prefix) ? channel.slice(prefix.length) : undefined);
+  const kind = kindOf(channel);
+  if (kind === 'private-encrypted') return false;
+  if (kind === 'public') return [after('feed.'), after('news.')].some((rest) => rest !== undefined && isSegment(rest));
+  if (kind === 'presence') return isSegment(after('presence-room.') ?? '');
+  const orders = after('private-orders.');
+  return (orders !== undefined && isDigits(orders)) || isSegment(after('private-') ?? '');
+}
+
+/** What the fuzzed app's history store holds before the run: three events per channel, each from its own socket. */
+export const HISTORY_CHANNELS = ['feed.1', 'feed.2', 'news.x', 'news.secret', 'private-orders.42', 'private-orders.7', 'presence-room.1', 'presence-room.2', 'private-general'];
+export const HISTORY_SOCKETS = ['11.1', '22.2', '33.3'];
+
+/** A cursor the library wrote: a decimal seq without leading zeros, a safe integer. */
+export function isCursor(text: string): boolean {
+  return /^(0|[1-9][0-9]{0,15})$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER;
+}

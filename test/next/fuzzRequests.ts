@@ -28,6 +28,20 @@ export interface TokenSpec {
   authorization: string | undefined;
   channels: string[];
   socketId: string | undefined;
+  /** The `anonymous` query parameter (`1`: an anonymous token is welcome without a session). */
+  anonymous: string | undefined;
+}
+
+export interface HistorySpec {
+  endpoint: 'history';
+  method: string;
+  cookie: string | undefined;
+  authorization: string | undefined;
+  /** undefined: no `channel` parameter at all. */
+  channel: string | undefined;
+  after: string | undefined;
+  limit: string | undefined;
+  socketIds: string[];
 }
 
 export interface WebhookSpec {
@@ -49,7 +63,7 @@ export interface OtherSpec {
   method: string;
 }
 
-export type RequestSpec = AuthSpec | TokenSpec | WebhookSpec | OtherSpec;
+export type RequestSpec = AuthSpec | TokenSpec | HistorySpec | WebhookSpec | OtherSpec;
 
 const NOW_S = Math.floor(Date.now() / 1000);
 const claims = (overrides: Record<string, unknown> = {}) => ({ scope: 'realtime', sub: 'u1', iat: NOW_S, exp: NOW_S + 3600, jti: 'fuzz', ...overrides });
@@ -157,13 +171,50 @@ const authArb = (endpoint: AuthSpec['endpoint']): fc.Arbitrary<AuthSpec> =>
 const tokenArb: fc.Arbitrary<TokenSpec> = fc.record({
   endpoint: fc.constant('token' as const),
   method: methodArb('GET'),
-  cookie: cookieArb,
+  // Visitors without a session too (anonymous tokens).
+  cookie: fc.oneof({ weight: 3, arbitrary: cookieArb }, { weight: 1, arbitrary: fc.constant(undefined) }),
   authorization: authorizationArb,
   channels: fc.oneof(
     { weight: 12, arbitrary: fc.array(channelArb, { maxLength: 5 }) },
     { weight: 1, arbitrary: fc.integer({ min: 99, max: 103 }).map((count) => Array.from({ length: count }, (_, index) => `c${index}`)) },
   ),
   socketId: fc.option(socketIdArb, { nil: undefined }),
+  anonymous: fc.oneof(
+    { weight: 5, arbitrary: fc.constant(undefined) },
+    { weight: 5, arbitrary: fc.constant('1') },
+    { weight: 1, arbitrary: fc.constantFrom('true', '0', '', '1 ', '11', 'yes') },
+  ),
+});
+
+const HISTORY_CHANNEL_NAMES = ['feed.1', 'feed.2', 'feed.3', 'feed.1,2', 'feed.1.2', 'feed', 'news.x', 'news.secret', 'private-orders.42', 'private-orders.7', 'presence-room.1', 'presence-room.2', 'private-general', 'private-encrypted-general', 'plain', 'private-orders.42,7'];
+
+const historyArb: fc.Arbitrary<HistorySpec> = fc.record({
+  endpoint: fc.constant('history' as const),
+  method: methodArb('GET'),
+  cookie: fc.oneof({ weight: 3, arbitrary: cookieArb }, { weight: 1, arbitrary: fc.constant(undefined) }),
+  authorization: authorizationArb,
+  channel: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...HISTORY_CHANNEL_NAMES) },
+    { weight: 3, arbitrary: channelArb },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, '') },
+  ),
+  after: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 4, arbitrary: fc.constantFrom('0', '1', '2', '3', '4', '999999', '9007199254740991') },
+    { weight: 2, arbitrary: fc.constantFrom('', '-1', '01', '1.5', ' 1', '1e3', 'abc', '9007199254740992', '99999999999999999', '0x1', '１', 'null', `${'9'.repeat(40)}`) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  ),
+  limit: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 4, arbitrary: fc.constantFrom('0', '1', '2', '10', '1000') },
+    { weight: 2, arbitrary: fc.constantFrom('', '1001', '9999', '10000', '-1', '1.5', 'abc', ' 5', '0x10', 'NaN', '1e2') },
+    { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+  ),
+  socketIds: fc.oneof(
+    { weight: 6, arbitrary: fc.constant<string[]>([]) },
+    { weight: 3, arbitrary: fc.array(fc.oneof(fc.constantFrom('11.1', '22.2', '33.3'), socketIdArb), { maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 19, max: 22 }).map((count) => Array.from({ length: count }, (_, index) => `${index}.1`)) },
+  ),
 });
 
 const webhookEventArb = fc.record(
@@ -203,6 +254,7 @@ export const requestArb: fc.Arbitrary<RequestSpec> = fc.oneof(
   { weight: 4, arbitrary: authArb('auth') },
   { weight: 2, arbitrary: authArb('user-auth') },
   { weight: 3, arbitrary: tokenArb },
+  { weight: 3, arbitrary: historyArb },
   { weight: 2, arbitrary: webhookArb },
   { weight: 1, arbitrary: otherArb },
 );
@@ -275,9 +327,20 @@ export function buildRequest(spec: RequestSpec, scheme: Scheme): BuiltRequest {
     const query = new URLSearchParams();
     for (const channel of spec.channels) query.append('channel', channel);
     if (spec.socketId !== undefined) query.set('socket_id', spec.socketId);
+    if (spec.anonymous !== undefined) query.set('anonymous', spec.anonymous);
     const init: RequestInit = { method: spec.method, headers };
     if (spec.method !== 'GET') init.body = 'unexpected';
     return { request: new Request(`${base}token?${query}`, init), path: ['token'] };
+  }
+  if (spec.endpoint === 'history') {
+    const query = new URLSearchParams();
+    if (spec.channel !== undefined) query.set('channel', spec.channel);
+    if (spec.after !== undefined) query.set('after', spec.after);
+    if (spec.limit !== undefined) query.set('limit', spec.limit);
+    for (const socketId of spec.socketIds) query.append('socket_id', socketId);
+    const init: RequestInit = { method: spec.method, headers };
+    if (spec.method !== 'GET') init.body = 'unexpected';
+    return { request: new Request(`${base}history?${query}`, init), path: ['history'] };
   }
   if (spec.endpoint === 'webhook') {
     if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;

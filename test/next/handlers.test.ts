@@ -331,7 +331,7 @@ describe('GET /token and bearer tokens', () => {
   });
 
   it('token providers (Ably): grants = requested channels the policy allows + the system channel; presence grants carry the member', async () => {
-    const calls: Array<{ userId: string; grants: readonly ChannelGrant[]; ttlSeconds: number }> = [];
+    const calls: Array<{ userId: string | undefined; grants: readonly ChannelGrant[]; ttlSeconds: number }> = [];
     const tokenAuth: TokenAuth = {
       kind: 'tokens',
       keyring: parseKeyring('appId.keyId:secret'),

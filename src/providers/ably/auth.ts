@@ -29,7 +29,7 @@ export function createAblyAuth(config: AblyConfig): AblyAuth {
    */
   let signing: Keyring = keyring;
   const grantsToCapability = (request: ClientTokenRequest) => {
-    assertUserId(request.userId);
+    if (request.userId !== undefined) assertUserId(request.userId);
     return capabilityForGrants(request.userId, request.grants);
   };
   return {

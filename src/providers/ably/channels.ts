@@ -51,16 +51,21 @@ export interface GrantedChannels {
 /**
  * Turns the channels the app's policy allowed into an Ably capability that names exactly those
  * channels: no wildcard, nothing the policy did not return. On Ably a presence member's id is the
- * connection's clientId, so a presence grant must name the user the token is for.
+ * connection's clientId, so a presence grant must name the user the token is for. An anonymous
+ * token (no user: a visitor without a session) has no clientId and may only subscribe to public
+ * channels; any other grant is refused here too, whatever the caller decided.
  */
-export function capabilityForGrants(userId: string, grants: readonly ChannelGrant[]): GrantedChannels {
+export function capabilityForGrants(userId: string | undefined, grants: readonly ChannelGrant[]): GrantedChannels {
   const capability: AblyCapability = {};
   const presence: Record<string, Record<string, unknown>> = {};
   for (const grant of grants) {
     const channel = toAblyChannel(grant.channel);
     const kind = channelKind(channel) as 'public' | 'private' | 'presence';
+    if (userId === undefined && kind !== 'public') {
+      throw new RealtimeError('forbidden', `${channel}: an anonymous token grants public channels only`, { provider: 'ably', details: { channel } });
+    }
     capability[channel] = [...OPERATIONS[kind]];
-    if (kind === 'presence') presence[channel] = memberInfo(userId, channel, grant.member);
+    if (kind === 'presence') presence[channel] = memberInfo(userId!, channel, grant.member);
   }
   // Sorted, so the same grants always give the same token text.
   const sorted: AblyCapability = {};

@@ -30,6 +30,8 @@ interface TokenView {
   channels: Set<string> | undefined;
   publish: Set<string>;
   presence: Record<string, Record<string, unknown>>;
+  /** The clientId it names; null: an anonymous token; undefined: not readable (an opaque token). */
+  identity: string | null | undefined;
 }
 
 const STATES: Record<string, ConnectionState> = {
@@ -62,7 +64,11 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
   const listeners = new Set<(state: ConnectionState, error?: Error) => void>();
   const entries = new Map<string, ChannelEntry>();
   let requested = new Set<string>();
-  let token: TokenView = { channels: new Set(), publish: new Set(), presence: {} };
+  let token: TokenView = { channels: new Set(), publish: new Set(), presence: {}, identity: undefined };
+  /** Who the live connection is (the identity of the token it connected with), until connect() starts a new one. */
+  let connectionIdentity: TokenView['identity'];
+  /** A token for another identity arrived: the client reconnects; what the old connection was doing ends quietly. */
+  let switchingIdentity = false;
   let everConnected = false;
   let terminated = false;
   let authorizing: Promise<void> | undefined;
@@ -96,8 +102,19 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       options.fetchToken({ channels }).then(
         (credential) => {
           tokenFetchError = undefined;
+          const next = readToken(credential.token, new Set(channels));
+          if (connectionIdentity !== undefined && next.identity !== undefined && next.identity !== connectionIdentity) {
+            // Ably never changes a connection's clientId (a re-auth with another one fails the
+            // connection, 40102): a visitor who signed in, or a user who signed out, goes on as
+            // the new identity on a new connection. The client reconnects; its next attempt
+            // fetches a fresh token.
+            switchingIdentity = true;
+            callback(new ErrorInfo('the token is for another identity: reconnecting', 50000, 500), null);
+            emit('reconnecting', new RealtimeError('closed', 'signed in or out: reconnecting as the new identity', { provider: 'ably', retryable: true }));
+            return;
+          }
           requested = new Set(channels);
-          token = readToken(credential.token, requested);
+          token = next;
           callback(null, tokenForAbly(credential.token));
         },
         (error: unknown) => {
@@ -149,7 +166,10 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       (realtime.auth as unknown as { tokenDetails: unknown }).tokenDetails = null;
     }
     let state = STATES[change.current] ?? 'connecting';
-    if (state === 'connected') everConnected = true;
+    if (state === 'connected') {
+      everConnected = true;
+      connectionIdentity = token.identity;
+    }
     else if (state === 'connecting' && everConnected) state = 'reconnecting';
     const error = reason ? (reason.code === 80019 && tokenFetchError ? tokenFetchError : connectionError(reason)) : undefined;
     // Credentials refused (bad signature, unknown key, auth endpoint said no): subscriptions
@@ -197,6 +217,8 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
       entry.status = 'subscribed';
       entry.callbacks.onSubscribed();
     } catch (error) {
+      // Refused only because the connection is about to be replaced (reconnecting as another identity).
+      if (switchingIdentity) return;
       if (entries.get(name) !== entry || entry.status === 'failed') return;
       entry.status = 'failed';
       entry.callbacks.onError(channelError(name, error));
@@ -262,6 +284,9 @@ export function createAblyTransport(options: AblyTransportOptions): ClientTransp
     connect() {
       terminated = false;
       closingBecause = undefined;
+      // A new connection: whoever its first token names.
+      connectionIdentity = undefined;
+      switchingIdentity = false;
       const reopen = () => {
         const reattach = closedByClient;
         closedByClient = false;
@@ -357,12 +382,13 @@ function readToken(token: string, requested: Set<string>): TokenView {
   const capabilityText = token.startsWith('{') ? (JSON.parse(token) as { capability?: string }).capability : payload?.['x-ably-capability'];
   if (typeof capabilityText !== 'string') {
     // An opaque Ably token: assume it covers what was asked; Ably refuses an attach if not.
-    return { channels: new Set(requested), publish: new Set(requested), presence: {} };
+    return { channels: new Set(requested), publish: new Set(requested), presence: {}, identity: undefined };
   }
   const capability = JSON.parse(capabilityText) as Record<string, string[]>;
   const publish = new Set(Object.entries(capability).filter(([, operations]) => operations.includes('publish') || operations.includes('*')).map(([channel]) => channel));
   const presence = (payload?.[PRESENCE_CLAIM] ?? {}) as Record<string, Record<string, unknown>>;
-  return { channels: new Set(Object.keys(capability)), publish, presence };
+  const clientId = token.startsWith('{') ? (JSON.parse(token) as { clientId?: unknown }).clientId : payload?.['x-ably-clientId'];
+  return { channels: new Set(Object.keys(capability)), publish, presence, identity: typeof clientId === 'string' && clientId !== '' ? clientId : null };
 }
 
 function toErrorInfo(error: unknown): ErrorInfo {

@@ -26,7 +26,8 @@ function checkTtl(ttlSeconds: number): void {
 }
 
 export interface AblyJwtRequest {
-  clientId: string;
+  /** Undefined: an anonymous token (no `x-ably-clientId`: the connection has no identity). */
+  clientId: string | undefined;
   capability: AblyCapability;
   ttlSeconds: number;
   /** Presence channel -> member info, for the transport to enter with. */
@@ -37,10 +38,8 @@ export interface AblyJwtRequest {
 
 export async function createAblyJwt(key: KeyringEntry, request: AblyJwtRequest): Promise<{ token: string; expiresAt: number }> {
   checkTtl(request.ttlSeconds);
-  const claims: Record<string, unknown> = {
-    'x-ably-capability': JSON.stringify(request.capability),
-    'x-ably-clientId': request.clientId,
-  };
+  const claims: Record<string, unknown> = { 'x-ably-capability': JSON.stringify(request.capability) };
+  if (request.clientId !== undefined) claims['x-ably-clientId'] = request.clientId;
   if (request.presence && Object.keys(request.presence).length > 0) claims[PRESENCE_CLAIM] = request.presence;
   return signJwt(key, claims, { ttlSeconds: request.ttlSeconds, ...(request.issuedAt !== undefined ? { issuedAt: request.issuedAt } : {}) });
 }
@@ -80,14 +79,15 @@ export interface AblyTokenRequest {
   keyName: string;
   ttl: number;
   capability: string;
-  clientId: string;
+  /** Absent: an anonymous token. */
+  clientId?: string;
   timestamp: number;
   nonce: string;
   mac: string;
 }
 
 export interface AblyTokenRequestParams {
-  clientId: string;
+  clientId: string | undefined;
   capability: AblyCapability;
   ttlSeconds: number;
   /** Unix ms; now by default. */
@@ -102,9 +102,10 @@ export async function createAblyTokenRequest(key: KeyringEntry, params: AblyToke
   const capability = JSON.stringify(params.capability);
   const timestamp = params.timestamp ?? Date.now();
   const nonce = params.nonce ?? randomNonce();
-  const text = [key.kid, ttl, capability, params.clientId, timestamp, nonce].map((field) => `${field}\n`).join('');
+  // Ably signs an absent clientId as the empty field.
+  const text = [key.kid, ttl, capability, params.clientId ?? '', timestamp, nonce].map((field) => `${field}\n`).join('');
   const mac = toBase64(await hmacSha256(key.secret, text));
-  return { keyName: key.kid, ttl, capability, clientId: params.clientId, timestamp, nonce, mac };
+  return { keyName: key.kid, ttl, capability, ...(params.clientId === undefined ? {} : { clientId: params.clientId }), timestamp, nonce, mac };
 }
 
 function randomNonce(): string {

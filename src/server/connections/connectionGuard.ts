@@ -1,5 +1,5 @@
 import { readProcessEnv } from '../../core/env.js';
-import { RealtimeError } from '../../core/errors.js';
+import { isRealtimeError, RealtimeError } from '../../core/errors.js';
 import type { Keyring } from '../../core/keyring.js';
 import type { ChannelAuthorization, PresenceMember } from '../../core/provider.js';
 import { CONNECTION_CHANNEL_PREFIX, connectionChannelName } from '../../core/systemEvents.js';
@@ -60,6 +60,15 @@ export interface ConnectionGuardOptions {
   joinGraceMs?: number;
   /** Backstop expiry of a user's records after their last sign-in. */
   recordTtlMs?: number;
+  /**
+   * What a sign-in gets while the state store (Redis) cannot be reached. `'refuse'` (default):
+   * 503 `provider_unavailable`, so the limit is never exceeded. `'admit'`: the sign-in goes
+   * through unrecorded and a line is logged, so an outage never locks users out; such a
+   * connection holds no slot, so until it closes its user may exceed the limit by it.
+   */
+  storeUnavailable?: 'refuse' | 'admit';
+  /** Where an admitted-unrecorded sign-in is reported. Default console.error. */
+  log?: (message: string) => void;
 }
 
 export interface ConnectionGuard {
@@ -96,6 +105,11 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
     throw new RealtimeError('invalid_config', `maxPerUser must be a positive integer, got ${maxPerUser}`);
   }
   const joinGraceMs = options.joinGraceMs ?? 10_000;
+  const storeUnavailable = options.storeUnavailable ?? 'refuse';
+  if (storeUnavailable !== 'refuse' && storeUnavailable !== 'admit') {
+    throw new RealtimeError('invalid_config', `storeUnavailable must be 'refuse' or 'admit', got ${JSON.stringify(storeUnavailable)}`);
+  }
+  const log = options.log ?? ((message: string) => console.error(message));
   const recordTtlMs = options.recordTtlMs ?? 24 * 60 * 60 * 1000;
 
   const liveSocketIds = async (userId: string): Promise<string[] | undefined> => {
@@ -110,11 +124,21 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       throw new RealtimeError('invalid_socket_id', `socket id ${JSON.stringify(socketId)} is not valid for ${realtime.provider}`);
     }
     const request = { userId, socketId, kid, maxPerUser, joinGraceMs, recordTtlMs };
-    let result = await store.admitConnection({ ...request, now: Date.now() });
+    /** The store's answer; with `storeUnavailable: 'admit'`, an unreachable store admits, unrecorded. */
+    const ask = async (liveSocketIds?: string[]) => {
+      try {
+        return await store.admitConnection({ ...request, now: Date.now(), ...(liveSocketIds ? { liveSocketIds } : {}) });
+      } catch (error) {
+        if (storeUnavailable !== 'admit' || !isRealtimeError(error, 'provider_unavailable')) throw error;
+        log(`next-realtime: connection limit not enforced for this sign-in (storeUnavailable: 'admit'): ${error.message}`);
+        return { admitted: true as const, count: 0 };
+      }
+    };
+    let result = await ask();
     if (!result.admitted) {
       // At the limit: some records may belong to closed sockets. Ask the provider, then retry.
       const live = await liveSocketIds(userId);
-      if (live) result = await store.admitConnection({ ...request, now: Date.now(), liveSocketIds: live });
+      if (live) result = await ask(live);
     }
     if (!result.admitted) {
       throw new RealtimeError(
