@@ -34,6 +34,7 @@ let bob: Page;
 interface ConsoleProblem {
   page: string;
   text: string;
+  url?: string;
 }
 const consoleProblems: ConsoleProblem[] = [];
 const toleratedDuringOutage: ConsoleProblem[] = [];
@@ -57,7 +58,8 @@ function watchConsole(page: Page, label: string, expected?: RegExp): void {
   const outageLine = new RegExp(`^WebSocket connection to 'wss?://[^/]+:${soketi.port}/app/`);
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
-    const problem = { page: label, text: message.text() };
+    // The location names the request behind a "Failed to load resource" line.
+    const problem = { page: label, text: message.text(), url: message.location().url };
     if (soketiDown && outageLine.test(problem.text)) toleratedDuringOutage.push(problem);
     else if (expected?.test(problem.text)) expectedRefusals.push(problem);
     else consoleProblems.push(problem);
