@@ -13,8 +13,10 @@ import { compare, median, nowMs, rate, rateInFlight, reportOne, selected, until,
 
 const payload = { id: 42, text: 'hello from the benchmark', at: '2026-11-27T00:00:00Z' };
 const RECOVERY_FIGURE = 'recover 1,000 missed events after a reconnect (one client)';
+const FLOOR_FIGURE = 'history publish, Redis store: where the time goes (ms each)';
 export const figureNames = [
   'history publish, Redis store (vs plain publish)',
+  FLOOR_FIGURE,
   'history publish, Redis store, 64 in flight (vs plain)',
   'history publish, memory store (vs plain publish)',
   'plain publish through withHistory (vs SDK trigger)',
@@ -35,6 +37,49 @@ export async function run({ soketi }) {
     () => rate(400, () => redisHistory.publish('hist.bench', 'tick', payload)),
     () => rate(400, () => base.publish('plain.bench', 'tick', payload)),
   );
+  if (selected(FLOOR_FIGURE)) {
+    // The floor of a sequential history publish: it cannot be sent live before Redis answered
+    // (accepted = stored), so it costs one Redis round trip plus the plain publish. Measured
+    // apart, interleaved, ms each: the plain publish; the append alone (the Lua script); a bare
+    // PING then a plain publish (the two round trips, no script); the append then a plain
+    // publish, written out by hand (the design's floor, no withHistory code); the history publish.
+    const store = redisHistory.historyStore;
+    const ping = new Redis(redisUrl);
+    const bounds = { maxEvents: 1000, maxAgeMs: 24 * 60 * 60 * 1000 };
+    const json = JSON.stringify(payload);
+    const append = () => store.append('hist.floor-append', { id: crypto.randomUUID(), event: 'tick', json }, bounds);
+    const parts = {
+      plain: () => base.publish('plain.floor', 'tick', payload),
+      append,
+      pingThenPlain: async () => {
+        await ping.ping();
+        await base.publish('plain.floor', 'tick', payload);
+      },
+      appendThenPlain: async () => {
+        await append();
+        await base.publish('plain.floor', 'tick', payload);
+      },
+      history: () => redisHistory.publish('hist.floor', 'tick', payload),
+    };
+    const msEach = async (run, count = 300) => {
+      const start = nowMs();
+      for (let i = 0; i < count; i++) await run();
+      return (nowMs() - start) / count;
+    };
+    const times = Object.fromEntries(Object.keys(parts).map((name) => [name, []]));
+    for (const run of Object.values(parts)) await msEach(run, 50);
+    for (let round = 0; round < ROUNDS * 2 + 1; round++) {
+      const names = Object.keys(parts);
+      if (round % 2 === 1) names.reverse();
+      for (const name of names) times[name].push(await msEach(parts[name]));
+    }
+    await ping.quit();
+    const m = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+    reportOne(
+      FLOOR_FIGURE,
+      `plain ${m.plain.toFixed(2)} | append alone ${m.append.toFixed(2)} | PING+plain ${m.pingThenPlain.toFixed(2)} | append+plain ${m.appendThenPlain.toFixed(2)} | history ${m.history.toFixed(2)}: floor x${(m.plain / m.appendThenPlain).toFixed(2)}, history/floor ${(m.history / m.appendThenPlain).toFixed(2)}`,
+    );
+  }
   // Many server actions at once: the Redis round trip of one publish overlaps the others'.
   await compare('history publish, Redis store, 64 in flight (vs plain)', 'msg/s',
     () => rateInFlight(3000, 64, (i) => redisHistory.publish(`hist.f${i % 500}`, 'tick', payload)),

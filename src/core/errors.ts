@@ -69,7 +69,21 @@ const HTTP_STATUS: Record<RealtimeErrorCode, number> = {
   closed: 400,
 };
 
+/**
+ * Marks every RealtimeError, whichever copy of this module made it. A bundler may load the library
+ * twice in one process: Next.js (Turbopack) gives route handlers and server components separate
+ * module instances, so an error thrown by one copy (say, the connection-limit hook of a
+ * connection control first created by a server component) reaches code of the other (the route
+ * handlers). A plain `instanceof` would call it a foreign exception and answer 500, not 429.
+ */
+const REALTIME_ERROR_BRAND = Symbol.for('next-realtime.RealtimeError');
+
 export class RealtimeError extends Error {
+  /** `error instanceof RealtimeError` holds for a RealtimeError of any copy of the library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [REALTIME_ERROR_BRAND]?: unknown })[REALTIME_ERROR_BRAND] === true;
+  }
+
   override readonly name = 'RealtimeError';
   readonly code: RealtimeErrorCode;
   readonly provider: ProviderName | undefined;
@@ -86,6 +100,7 @@ export class RealtimeError extends Error {
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.status = options.status;
     this.details = options.details;
+    Object.defineProperty(this, REALTIME_ERROR_BRAND, { value: true });
   }
 
   /** The HTTP status a route handler should answer with for this error. */

@@ -7,6 +7,7 @@ import {
 import { RealtimeError } from '../core/errors.js';
 import type { PublishOptions } from '../core/publishValidation.js';
 import type { Realtime } from './realtime.js';
+import { wrapRealtime } from './realtimeWrapper.js';
 
 export interface TypedBatchItem<Events extends EventDefinitions, Name extends EventName<Events> = EventName<Events>> {
   channel: string;
@@ -38,20 +39,7 @@ export interface TypedRealtime<Events extends EventDefinitions> extends Omit<Rea
  * not defined rejects with 'invalid_event'. What is sent is the schema's parsed output.
  */
 export function withEvents<Events extends EventDefinitions>(realtime: Realtime, events: Events): TypedRealtime<Events> {
-  return {
-    // Getters: the environment is read when first needed, not when the wrapper is made.
-    get provider() {
-      return realtime.provider;
-    },
-    get config() {
-      return realtime.config;
-    },
-    get limits() {
-      return realtime.limits;
-    },
-    get auth() {
-      return realtime.auth;
-    },
+  const own: Pick<TypedRealtime<Events>, 'events' | 'untyped' | 'publish' | 'publishBatch'> = {
     events,
     untyped: realtime,
     async publish(channel, event, data, options) {
@@ -71,11 +59,6 @@ export function withEvents<Events extends EventDefinitions>(realtime: Realtime, 
       });
       await realtime.publishBatch(parsed);
     },
-    terminateUser: (userId) => realtime.terminateUser(userId),
-    onUserTerminated: (listener) => realtime.onUserTerminated?.(listener) ?? (() => undefined),
-    getProvider: () => realtime.getProvider(),
-    // withHistory underneath: history reads (server components, the route handlers) stay reachable.
-    ...(realtime.history && realtime.historyBounds ? { history: realtime.history, historyBounds: realtime.historyBounds } : {}),
-    close: () => realtime.close(),
   };
+  return wrapRealtime(realtime, own);
 }

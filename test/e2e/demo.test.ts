@@ -34,6 +34,7 @@ let bob: Page;
 interface ConsoleProblem {
   page: string;
   text: string;
+  url?: string;
 }
 const consoleProblems: ConsoleProblem[] = [];
 const toleratedDuringOutage: ConsoleProblem[] = [];
@@ -57,7 +58,8 @@ function watchConsole(page: Page, label: string, expected?: RegExp): void {
   const outageLine = new RegExp(`^WebSocket connection to 'wss?://[^/]+:${soketi.port}/app/`);
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
-    const problem = { page: label, text: message.text() };
+    // The location names the request behind a "Failed to load resource" line.
+    const problem = { page: label, text: message.text(), url: message.location().url };
     if (soketiDown && outageLine.test(problem.text)) toleratedDuringOutage.push(problem);
     else if (expected?.test(problem.text)) expectedRefusals.push(problem);
     else consoleProblems.push(problem);
@@ -149,7 +151,8 @@ beforeAll(async () => {
   const started = Date.now();
   await buildChatApp({ env, distDir: DIST_DIR, quiet: true });
   console.log(`next build of examples/chat: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  app = await startChatApp({ env, port: await freePort(), distDir: DIST_DIR, quiet: true });
+  // E2E_APP_LOG=1 shows the app's server log (what a 500 was, say).
+  app = await startChatApp({ env, port: await freePort(), distDir: DIST_DIR, quiet: !process.env.E2E_APP_LOG });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // playwright gives every launch a fresh temporary user-data-dir and deletes it on close.
@@ -229,6 +232,52 @@ describe('example chat in Chromium on Soketi', () => {
     await presence(bob, 'alice').waitFor({ timeout: 20_000 });
     await presence(alice, 'bob').waitFor({ timeout: 20_000 });
   }, STEP_TIMEOUT);
+
+  it('a room page rendered while messages keep arriving shows its history, then every later message once, none missing', async () => {
+    const erin = await signIn('Erin');
+    // Bob writes without pause while Erin's page is rendered again (a reload: the server reads
+    // the room's history, the browser hydrates, connects and subscribes from the render's cursor).
+    const sent: string[] = [];
+    let stop = false;
+    const stream = (async () => {
+      // At most 30, so that the room (50 kept) still holds all of them however slow the reload.
+      while (!stop && sent.length < 30) {
+        const text = `stream ${sent.length + 1}`;
+        await send(bob, text);
+        sent.push(text);
+      }
+      while (!stop) await bob.waitForTimeout(100);
+      // And a few after Erin is back, so the last ones arrive live.
+      for (let extra = 0; extra < 3; extra++) {
+        const text = `stream ${sent.length + 1}`;
+        await send(bob, text);
+        sent.push(text);
+      }
+    })();
+    await expect.poll(() => sent.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    const document = await erin.reload();
+    const renderedHtml = (await document?.text()) ?? '';
+    await expectConnected(erin);
+    stop = true;
+    await stream;
+    await messages(erin, 'bob', sent.at(-1)!).waitFor({ timeout: 20_000 });
+    // Time for a duplicate or a late one to show up before counting.
+    await erin.waitForTimeout(1500);
+    const shown = await erin.locator('[data-testid=messages] li[data-from=bob] .text').allInnerTexts();
+    const rendered = sent.filter((text) => renderedHtml.includes(`>${text}<`));
+    console.log(`render-with-cursor: Bob sent ${sent.length}, ${rendered.length} were in the server-rendered page, the rest arrived after it`);
+    // The page came from history (the messages sent before the reload are in its HTML) ...
+    expect(rendered.length).toBeGreaterThanOrEqual(3);
+    expect(rendered).toEqual(sent.slice(0, rendered.length));
+    // ... and shows every message of the stream exactly once, in order: none lost between the
+    // render and the subscription, none twice.
+    expect(shown.filter((text) => text.startsWith('stream '))).toEqual(sent);
+    // The room's earlier conversation is there too, from history.
+    expect(await messages(erin, 'alice', 'hello from alice').count()).toBe(1);
+    await screenshot(erin, 'erin-rendered-while-bob-writes');
+    await erin.context().close();
+    await presence(alice, 'erin').waitFor({ state: 'detached', timeout: 20_000 });
+  }, STEP_TIMEOUT * 2);
 
   it('at 390 px (a phone) nothing overflows, every control is reachable, and a 500-character word wraps', async () => {
     const carol = await signIn('Carol', PHONE);

@@ -5,7 +5,7 @@ import { createRealtimeFetchHandler } from '../../src/next/fetchHandler.js';
 import { createHistoryStore, createRealtime, withHistory } from '../../src/server/index.js';
 import { getMemoryHub } from '../../src/testing/index.js';
 import { eventually } from '../support/events.js';
-import { startOwnRedis } from './redisServer.js';
+import { startOwnRedis } from '../support/redisServer.js';
 
 /**
  * Issue 12, point 6: the history store's Redis stops in the middle of a stream of publishes and

@@ -1,10 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort } from '../../scripts/soketiProcess.mjs';
 import { defineChannels } from '../../src/index.js';
 import { connectionChannelName } from '../../src/core/systemEvents.js';
 import { parseKeyring } from '../../src/core/keyring.js';
@@ -14,6 +9,7 @@ import { createRealtime, createStateStore, type Realtime, type StateStore } from
 import { createRotatingKeyring } from '../../src/server/rotation/rotatingKeyring.js';
 import { createSecretRotation } from '../../src/server/rotation/rotation.js';
 import { eventually } from '../support/events.js';
+import { startOwnRedis, type OwnRedis } from '../support/redisServer.js';
 
 /**
  * Redis stopped and started again under the features that share state through it, on a real
@@ -22,56 +18,6 @@ import { eventually } from '../support/events.js';
  * Redis is back, a shared token rate limiter fails open, nothing crashes, and no slot is left
  * behind. docs/live-connections.md ("When Redis is down") documents the same behaviour.
  */
-
-interface RedisServer {
-  port: number;
-  url: string;
-  start(): Promise<void>;
-  /** SIGTERM: Redis saves its data (save points are on) and exits, like a restart in production. */
-  stop(): Promise<void>;
-  readonly running: boolean;
-}
-
-function redisServer(port: number, dir: string): RedisServer {
-  let child: ChildProcess | undefined;
-  const url = `redis://127.0.0.1:${port}`;
-  return {
-    port,
-    url,
-    get running() {
-      return child !== undefined;
-    },
-    async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '3600 1', '--appendonly', 'no', '--daemonize', 'no'], {
-        stdio: 'ignore',
-      });
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          await probe.connect();
-          await probe.ping();
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-      probe.disconnect();
-    },
-    async stop() {
-      const running = child;
-      child = undefined;
-      if (!running || running.exitCode !== null) return;
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      running.kill('SIGTERM');
-      const timer = setTimeout(() => running.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /** A memory-provider realtime whose connection channels list the sockets this test says are live. */
 function observedRealtime() {
@@ -107,8 +53,7 @@ function observedRealtime() {
 const TOKEN_SECRETS = 'k2:faults-secret-new-0123456789,k1:faults-secret-old-0123456789';
 
 describe('Redis stopped and started again', () => {
-  let redis: RedisServer;
-  let dataDir: string;
+  let redis: OwnRedis;
   let sharedStore: StateStore;
   const cleanups: Array<() => unknown> = [];
   const logged: string[] = [];
@@ -116,9 +61,7 @@ describe('Redis stopped and started again', () => {
   let consoleSpy: { mockRestore(): void } | undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'next-realtime-redis-faults-'));
-    redis = redisServer(await freePort(), dataDir);
-    await redis.start();
+    redis = await startOwnRedis();
     // The store an app gets from REDIS_URL (createStateStore: ioredis, its retry settings).
     sharedStore = createStateStore({ redisUrl: redis.url, prefix: `faults:${process.pid}:` });
     consoleSpy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void consoleLines.push(args.map(String).join(' ')));
@@ -127,8 +70,7 @@ describe('Redis stopped and started again', () => {
     consoleSpy?.mockRestore();
     for (const cleanup of cleanups.reverse()) await cleanup();
     await sharedStore?.close();
-    await redis?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   // A failed test must not leave the next one without Redis.

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { redirect } from 'next/navigation';
 import { isRealtimeError } from 'next-realtime';
 import { connectionControl, realtime } from '@/lib/realtime';
-import { remember } from '@/lib/history';
 import { currentUser, endSession, startSession, userIdFromName } from '@/lib/session';
 import type { ChatMessage, Wave } from '@/lib/events';
 import { isRoomId, notificationsChannel, roomChannel } from '@/lib/rooms';
@@ -57,7 +56,6 @@ export async function sendMessage(roomId: string, text: string, socketId: string
     if (isRealtimeError(error)) return { ok: false, error: `Not sent (${error.code}): ${error.message}` };
     throw error;
   }
-  remember(message);
   return { ok: true, message };
 }
 

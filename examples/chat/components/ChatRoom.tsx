@@ -1,6 +1,7 @@
 'use client';
 
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, useTransition, type FormEvent } from 'react';
 import { sendMessage, signOut, wave } from '@/app/actions';
 import type { ChatMessage, Wave } from '@/lib/events';
@@ -11,13 +12,16 @@ interface Props {
   user: { id: string; name: string };
   roomId: string;
   initialMessages: ChatMessage[];
+  /** Where the server render's history ended (docs/delivery.md): the client continues from it. */
+  cursor: string;
 }
 
 const TYPING_SHOWN_MS = 3000;
 const TYPING_SENT_EVERY_MS = 1500;
 
-export function ChatRoom({ user, roomId, initialMessages }: Props) {
+export function ChatRoom({ user, roomId, initialMessages, cursor }: Props) {
   const channel = roomChannel(roomId);
+  const router = useRouter();
   const client = useRealtimeClient();
   const state = useConnectionState();
   const socketId = useSocketId();
@@ -51,12 +55,28 @@ export function ChatRoom({ user, roomId, initialMessages }: Props) {
   const addMessage = (message: ChatMessage) =>
     setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
 
-  // Payload types come from lib/events.ts (registered there): message is a ChatMessage.
-  useEvent(channel, 'message', (message) => {
-    addMessage(message);
-    // Whoever just sent a message has stopped typing.
-    setTyping(({ [message.from.id]: _done, ...rest }) => rest);
-  });
+  // A render after a gap (below) brings the room's newer history: merge it in, each message once.
+  useEffect(() => {
+    setMessages((list) => {
+      const added = initialMessages.filter((message) => !list.some((m) => m.id === message.id));
+      return added.length === 0 ? list : [...list, ...added].sort((a, b) => a.sentAt - b.sentAt);
+    });
+  }, [initialMessages]);
+
+  // Payload types come from lib/events.ts (registered there): message is a ChatMessage. From the
+  // render's cursor on: every message published after the render, once each, those sent while
+  // the page was loading included.
+  useEvent(
+    channel,
+    'message',
+    (message) => {
+      addMessage(message);
+      // Whoever just sent a message has stopped typing.
+      setTyping(({ [message.from.id]: _done, ...rest }) => rest);
+    },
+    // Offline for longer than the room keeps (50 messages): render the page again.
+    { cursor, onGap: () => router.refresh() },
+  );
   useEvent(channel, 'client-typing', (who, meta) => {
     // Client events come from browsers: trust the sender id the provider attests (presence
     // channels carry it), and the name the server put in that member's presence info.

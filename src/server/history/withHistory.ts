@@ -5,6 +5,7 @@ import { parseCursor, wrapHistoryEvent, type HistoryPage } from '../../core/hist
 import { encodePayload } from '../../core/payload.js';
 import { prepareBatch, preparePublish, type BatchItem, type PublishOptions } from '../../core/publishValidation.js';
 import type { Realtime } from '../realtime.js';
+import { wrapRealtime } from '../realtimeWrapper.js';
 import type { HistoryBounds, HistoryStore } from './historyStore.js';
 import { createHistoryStore } from './createHistoryStore.js';
 import { withPublishRetries, type PublishRetryOptions } from './publishRetry.js';
@@ -166,20 +167,7 @@ export function withHistory(realtime: Realtime, options: HistoryOptions): Histor
     return seqs;
   };
 
-  const historyRealtime: HistoryRealtime = {
-    // Getters: the environment is read when first needed (createRealtime), not when wrapped.
-    get provider() {
-      return realtime.provider;
-    },
-    get config() {
-      return realtime.config;
-    },
-    get limits() {
-      return realtime.limits;
-    },
-    get auth() {
-      return realtime.auth;
-    },
+  const own: Pick<HistoryRealtime, 'historyStore' | 'historyBounds' | 'publish' | 'publishBatch' | 'history' | 'close'> = {
     historyStore: store,
     historyBounds,
     async publish(channel, event, data, publishOptions) {
@@ -244,13 +232,10 @@ export function withHistory(realtime: Realtime, options: HistoryOptions): Histor
       }
       return store.read(channel, { after, limit, excludeSocketIds: readOptions.excludeSocketIds }, bounds);
     },
-    terminateUser: (userId) => realtime.terminateUser(userId),
-    onUserTerminated: (listener) => realtime.onUserTerminated?.(listener) ?? (() => undefined),
-    getProvider: () => realtime.getProvider(),
     async close() {
       if (ownsStore) await store.close();
       await realtime.close();
     },
   };
-  return historyRealtime;
+  return wrapRealtime(realtime, own);
 }

@@ -1,7 +1,8 @@
 import { notFound, redirect } from 'next/navigation';
 import { ChatRoom } from '@/components/ChatRoom';
-import { recentMessages } from '@/lib/history';
-import { isRoomId } from '@/lib/rooms';
+import type { ChatMessage } from '@/lib/events';
+import { realtime } from '@/lib/realtime';
+import { isRoomId, roomChannel } from '@/lib/rooms';
 import { currentUser } from '@/lib/session';
 
 export default async function RoomPage({ params }: { params: Promise<{ roomId: string }> }) {
@@ -9,5 +10,9 @@ export default async function RoomPage({ params }: { params: Promise<{ roomId: s
   if (!isRoomId(roomId)) notFound();
   const user = await currentUser();
   if (!user) redirect('/');
-  return <ChatRoom key={roomId} user={user} roomId={roomId} initialMessages={recentMessages(roomId)} />;
+  // The room's last messages from history, and the cursor after them: the client receives every
+  // message published after this render (during the page load too), each once.
+  const { events, cursor } = await realtime().history!(roomChannel(roomId), { limit: 50 });
+  const initialMessages = events.filter((event) => event.event === 'message').map((event) => event.data as ChatMessage);
+  return <ChatRoom key={roomId} user={user} roomId={roomId} initialMessages={initialMessages} cursor={cursor} />;
 }
