@@ -48,7 +48,9 @@ export function createReauthentication(host: ReauthenticationHost): Reauthentica
         if (host.credentials) await host.credentials.refresh();
         if (current !== host.generation()) return;
         // A transport that cannot re-authenticate in place reconnects with the fresh token.
-        if (transport.reauthenticate) await transport.reauthenticate();
+        // A rotation changes the token key only: the policy is re-checked when the app asks
+        // (client.reauthenticate()), not by every connection within the rotation's deadline.
+        if (transport.reauthenticate) await transport.reauthenticate({ recheckChannels: rotationId === undefined });
         else await host.reconnect();
         if (!host.isConnected()) throw host.lastError() ?? new RealtimeError('closed', 'the connection closed while re-authenticating');
         host.reauthenticated(rotationId);

@@ -183,5 +183,16 @@ export interface ClientTransport {
    * subscriptions (Ably `auth.authorize()`; Pusher protocol: sign in again, re-authorise
    * private channels). Used when the server announces a secret rotation.
    */
-  reauthenticate?(): Promise<void>;
+  reauthenticate?(options?: TransportReauthOptions): Promise<void>;
+}
+
+export interface TransportReauthOptions {
+  /**
+   * Pusher protocol: whether private and presence channels are authorised again (the policy
+   * re-checked; a refused channel is left). Default true. A rotation of the token key passes
+   * false for a connection that signs in: the sign-in with the new token is what the server
+   * counts, and the channel signatures do not depend on the rotated key, so re-checking every
+   * channel would only double the requests the whole fleet sends within the deadline.
+   */
+  recheckChannels?: boolean;
 }

@@ -129,11 +129,14 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
     members(channel): PresenceMember[] {
       return hub.members(channel);
     },
-    /** Signs in again and re-authorises private and presence channels on the same socket. */
-    async reauthenticate() {
+    /** Signs in again and re-authorises private and presence channels on the same socket (as pusher/client.ts). */
+    async reauthenticate(reauthOptions) {
       const current = socket;
       if (!current || state !== 'connected') return;
-      if (options.authenticateUser) await hub.signIn(current.id, await options.authenticateUser({ socketId: current.id }));
+      if (options.authenticateUser) {
+        await hub.signIn(current.id, await options.authenticateUser({ socketId: current.id }));
+        if (reauthOptions?.recheckChannels === false) return;
+      }
       await Promise.all(
         [...channels.entries()]
           .filter(([channel]) => channelKind(channel) !== 'public')

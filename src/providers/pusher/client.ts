@@ -310,15 +310,18 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
      * valid new credential from the auth requests made with the new token. Sign in again (the
      * server re-checks the signature) and re-authorise every private and presence channel; the
      * subscriptions themselves stay as they are, so nothing is dropped and no member leaves. A
-     * channel the policy no longer allows is left and reported through its onError.
+     * channel the policy no longer allows is left and reported through its onError. Without a
+     * sign-in the channel requests are the only ones that carry the new token, so they are
+     * always made then.
      */
-    async reauthenticate() {
+    async reauthenticate(reauthOptions) {
       const client = pusher;
       if (!client || manager?.state !== 'connected') return;
       const socketId = manager.socket_id;
       if (options.authenticateUser) {
         const authentication = await options.authenticateUser({ socketId });
         if (manager.socket_id === socketId) client.send_event('pusher:signin', authentication);
+        if (reauthOptions?.recheckChannels === false) return;
       }
       const refused: Array<[string, Error]> = [];
       await Promise.all(
