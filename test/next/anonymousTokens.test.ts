@@ -1,14 +1,14 @@
 import { jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineChannels, SYSTEM_CHANNEL } from '../../src/index.js';
-import { createRealtimeHandlers, type RealtimeHandlersOptions } from '../../src/next/index.js';
+import type { RealtimeHandlersOptions } from '../../src/next/index.js';
 import { isRealtimeError } from '../../src/core/errors.js';
 import { createAblyAuth } from '../../src/providers/ably/auth.js';
 import { capabilityForGrants } from '../../src/providers/ably/channels.js';
 import { parseConfig } from '../../src/server/config.js';
 import type { AblyConfig } from '../../src/providers/ably/config.js';
 import { createRealtime, type Realtime } from '../../src/server/index.js';
-import { CREDENTIALS, getUser, TOKEN_SECRETS, USERS, type User } from './appFixture.js';
+import { createApp, CREDENTIALS, type User } from './appFixture.js';
 
 /**
  * GET /token without a session on a token provider (Ably): a connection needs a token even for
@@ -38,18 +38,7 @@ function ablyApp(overrides: Partial<RealtimeHandlersOptions<User>> = {}, provide
       ? createRealtime({ provider: 'ably', apiKeys: [`${ABLY_KEY_NAME}:${ABLY_SECRET}`], endpoint: 'localhost', port: 1, tls: false })
       : createRealtime({ provider: 'soketi', ...CREDENTIALS, host: '127.0.0.1', port: 1 });
   created.push(realtime);
-  const logged: string[] = [];
-  const handlers = createRealtimeHandlers<User>({
-    realtime,
-    channels,
-    getUser,
-    tokenSecrets: TOKEN_SECRETS,
-    userFromToken: (claims) => Object.values(USERS).find((user) => user.id === claims.sub) ?? null,
-    tokenTtlSeconds: 90,
-    log: (line) => logged.push(line),
-    ...overrides,
-  });
-  return { handlers, logged };
+  return createApp({ channels, tokenTtlSeconds: 90, ...overrides }, realtime);
 }
 
 async function token(app: ReturnType<typeof ablyApp>, query: string, headers: Record<string, string> = {}) {

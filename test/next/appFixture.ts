@@ -1,7 +1,7 @@
 import Pusher from 'pusher';
 import { defineChannels } from '../../src/index.js';
 import { createRealtimeHandlers, type RealtimeHandlersOptions } from '../../src/next/index.js';
-import { createRealtime } from '../../src/server/index.js';
+import { createRealtime, type Realtime } from '../../src/server/index.js';
 import { sessionOf } from '../support/routeFetch.js';
 
 /**
@@ -47,8 +47,11 @@ export function getUser(request: Request): User | null {
   return session ? (USERS[session] ?? null) : null;
 }
 
-export function createApp(overrides: Partial<RealtimeHandlersOptions<User>> = {}) {
-  const realtime = createRealtime({ provider: 'soketi', ...CREDENTIALS, host: '127.0.0.1', port: 1 });
+/** The handlers over `realtime` (a Soketi configuration that is never reached, unless given). */
+export function createApp(
+  overrides: Partial<RealtimeHandlersOptions<User>> = {},
+  realtime: Realtime = createRealtime({ provider: 'soketi', ...CREDENTIALS, host: '127.0.0.1', port: 1 }),
+) {
   const logged: string[] = [];
   const handlers = createRealtimeHandlers<User>({
     realtime,

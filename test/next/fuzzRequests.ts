@@ -168,11 +168,14 @@ const authArb = (endpoint: AuthSpec['endpoint']): fc.Arbitrary<AuthSpec> =>
     }),
   );
 
+/** A session cookie, or none (a visitor without a session: anonymous tokens, public history). */
+const cookieOrNoneArb = fc.oneof({ weight: 3, arbitrary: cookieArb }, { weight: 1, arbitrary: fc.constant(undefined) });
+
 const tokenArb: fc.Arbitrary<TokenSpec> = fc.record({
   endpoint: fc.constant('token' as const),
   method: methodArb('GET'),
   // Visitors without a session too (anonymous tokens).
-  cookie: fc.oneof({ weight: 3, arbitrary: cookieArb }, { weight: 1, arbitrary: fc.constant(undefined) }),
+  cookie: cookieOrNoneArb,
   authorization: authorizationArb,
   channels: fc.oneof(
     { weight: 12, arbitrary: fc.array(channelArb, { maxLength: 5 }) },
@@ -191,7 +194,7 @@ const HISTORY_CHANNEL_NAMES = ['feed.1', 'feed.2', 'feed.3', 'feed.1,2', 'feed.1
 const historyArb: fc.Arbitrary<HistorySpec> = fc.record({
   endpoint: fc.constant('history' as const),
   method: methodArb('GET'),
-  cookie: fc.oneof({ weight: 3, arbitrary: cookieArb }, { weight: 1, arbitrary: fc.constant(undefined) }),
+  cookie: cookieOrNoneArb,
   authorization: authorizationArb,
   channel: fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...HISTORY_CHANNEL_NAMES) },
