@@ -1,5 +1,6 @@
 import type { ClientTransport, TransportAuth, UserAuthentication, UserAuthenticator } from '../core/provider.js';
 import { connectionChannelName } from '../core/systemEvents.js';
+import { clientPart } from '../registry/clientTransports.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import type { Unsubscribe } from './channelRegistry.js';
 import { isTerminalAuthError, toRealtimeError, usesRouteHandlers, type CredentialStore } from './credentials.js';
@@ -32,6 +33,12 @@ export interface ConnectionAuth {
   signInWithToken(): Promise<void>;
   /** Runs a request to the app's endpoints with the current token (a 401 gets one retry with a new one). */
   withToken<T>(call: (token: string | undefined) => Promise<T>): Promise<T>;
+  /**
+   * Whether a re-authentication's token request may bring the connection's `pusher:signin`
+   * along: the connection signs in against the library's own handlers (default token request and
+   * user authenticator) on a Pusher-protocol provider, as a signed-in user.
+   */
+  signsInWithToken(): boolean;
 }
 
 /**
@@ -173,5 +180,8 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
       : undefined,
   };
 
-  return { auth, needsTokenSignIn, signInWithToken, withToken };
+  const foldsSignIn = Boolean(baseAuthenticate) && !options.authenticateUser && usesRouteHandlers(options) && clientPart(options.provider).auth === 'signatures';
+  const signsInWithToken = () => foldsSignIn && credentials !== undefined && !credentials.anonymous;
+
+  return { auth, needsTokenSignIn, signInWithToken, withToken, signsInWithToken };
 }

@@ -1,7 +1,7 @@
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { errorCodeForStatus, requestAppEndpoint } from './authRequests.js';
 import type { ClientToken, TokenFetcher } from '../core/provider.js';
-import type { TokenResponse } from '../core/systemEvents.js';
+import { TOKEN_QUERY, type TokenResponse } from '../core/systemEvents.js';
 import { clientPart } from '../registry/clientTransports.js';
 import type { ClientOptions } from './options.js';
 
@@ -67,12 +67,13 @@ export function resolveEndpoint(url: string, customFetch = false): string {
  * user is; 401/403 mean "not logged in / not allowed" and stop the client (`auth_failed`).
  */
 export function httpTokenFetcher(options: ClientOptions, endpoint: string): TokenFetcher {
-  return async ({ channels, socketId, anonymous }) => {
-    const query = new URLSearchParams(channels.map((channel) => ['channel', channel]));
-    if (socketId) query.set('socket_id', socketId);
+  return async ({ channels, socketId, anonymous, signIn }) => {
+    const query = new URLSearchParams(channels.map((channel) => [TOKEN_QUERY.channel, channel]));
+    if (socketId) query.set(TOKEN_QUERY.socketId, socketId);
+    if (socketId && signIn) query.set(TOKEN_QUERY.signIn, '1');
     // Token providers (Ably) answer a visitor without a session with an anonymous token
     // (public channels only); the others answer 401 whatever this says.
-    if (anonymous) query.set('anonymous', '1');
+    if (anonymous) query.set(TOKEN_QUERY.anonymous, '1');
     const base = resolveEndpoint(endpoint, Boolean(options.fetch));
     const search = query.toString();
     const url = search ? `${base}${base.includes('?') ? '&' : '?'}${search}` : base;
@@ -91,7 +92,13 @@ export function httpTokenFetcher(options: ClientOptions, endpoint: string): Toke
     if (typeof body?.token !== 'string' || body.token === '' || typeof body.expiresAt !== 'number') {
       throw new RealtimeError('provider_unavailable', `token response from ${endpoint} lacks "token" and "expiresAt"`, { retryable: true });
     }
-    return { token: body.token, expiresAt: body.expiresAt };
+    const signedIn = body.userAuthentication;
+    // A sign-in of another shape is not used: the client then asks /user-auth as usual.
+    const userAuthentication =
+      socketId && signIn && typeof signedIn?.auth === 'string' && typeof signedIn.user_data === 'string'
+        ? { auth: signedIn.auth, user_data: signedIn.user_data, socketId }
+        : undefined;
+    return { token: body.token, expiresAt: body.expiresAt, ...(userAuthentication ? { userAuthentication } : {}) };
   };
 }
 
@@ -161,10 +168,10 @@ export class CredentialStore {
    * Fetches a new token (joining a fetch already in flight, which started after any use of the
    * old one). Resolves undefined for an anonymous visitor.
    */
-  refresh(extraChannels: readonly string[] = []): Promise<ClientToken | undefined> {
+  refresh(extraChannels: readonly string[] = [], { signIn = false }: { signIn?: boolean } = {}): Promise<ClientToken | undefined> {
     this.token = undefined;
     if (this.inFlight) return this.inFlight;
-    const fetching: Promise<ClientToken | undefined> = this.requestToken(extraChannels).finally(() => {
+    const fetching: Promise<ClientToken | undefined> = this.requestToken(extraChannels, signIn).finally(() => {
       if (this.inFlight === fetching) this.inFlight = undefined;
     });
     this.inFlight = fetching;
@@ -180,13 +187,17 @@ export class CredentialStore {
     this.fetchGeneration += 1;
   }
 
-  private async requestToken(extraChannels: readonly string[]): Promise<ClientToken | undefined> {
+  private async requestToken(extraChannels: readonly string[], signIn: boolean): Promise<ClientToken | undefined> {
     const channels = [...new Set([...this.wantedChannels(), ...extraChannels])];
     const socketId = this.liveSocketId();
     const fetchedFor = ++this.fetchGeneration;
     let token: ClientToken;
     try {
-      const request = { channels, ...(socketId ? { socketId } : {}), ...(this.visitorsAllowed ? { anonymous: true } : {}) };
+      const request = {
+        channels,
+        ...(socketId ? { socketId, ...(signIn ? { signIn: true } : {}) } : {}),
+        ...(this.visitorsAllowed ? { anonymous: true } : {}),
+      };
       token = await this.fetcher(request);
     } catch (error) {
       const failure = toRealtimeError(error, 'fetching a token failed');

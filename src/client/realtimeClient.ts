@@ -396,6 +396,7 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
     reauthFailed: (error) => events.emit('reauth_failed', error),
     authFailed,
     spreadMs: options.reauthSpreadMs ?? 2000,
+    signsInWithToken: () => connectionAuth.signsInWithToken(),
   });
 
   const start = () => {

@@ -19,6 +19,8 @@ export interface ReauthenticationHost {
   authFailed(error: unknown): void;
   /** Spread window for `reauth_required`, in ms. */
   spreadMs: number;
+  /** Whether the token request can bring the connection's sign-in along (see ConnectionAuth). */
+  signsInWithToken(): boolean;
 }
 
 export interface Reauthentication {
@@ -45,13 +47,16 @@ export function createReauthentication(host: ReauthenticationHost): Reauthentica
           return;
         }
         const current = host.generation();
-        if (host.credentials) await host.credentials.refresh();
+        // The sign-in comes with the token where the server can sign it: one request each.
+        const fresh = host.credentials ? await host.credentials.refresh([], { signIn: host.signsInWithToken() }) : undefined;
         if (current !== host.generation()) return;
         // A transport that cannot re-authenticate in place reconnects with the fresh token.
         // A rotation changes the token key only: the policy is re-checked when the app asks
         // (client.reauthenticate()), not by every connection within the rotation's deadline.
-        if (transport.reauthenticate) await transport.reauthenticate({ recheckChannels: rotationId === undefined });
-        else await host.reconnect();
+        if (transport.reauthenticate) {
+          const userAuthentication = fresh?.userAuthentication;
+          await transport.reauthenticate({ recheckChannels: rotationId === undefined, ...(userAuthentication ? { userAuthentication } : {}) });
+        } else await host.reconnect();
         if (!host.isConnected()) throw host.lastError() ?? new RealtimeError('closed', 'the connection closed while re-authenticating');
         host.reauthenticated(rotationId);
       } catch (error) {

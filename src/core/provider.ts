@@ -33,6 +33,11 @@ export interface UserAuthentication {
   user_data: string;
 }
 
+/** A `pusher:signin` and the socket it was signed for (it is valid for that socket only). */
+export interface SocketSignIn extends UserAuthentication {
+  socketId: string;
+}
+
 export interface PresenceMember {
   id: string;
   info?: Record<string, unknown>;
@@ -51,6 +56,8 @@ export interface ClientToken {
   expiresAt: number;
   /** The id of the key that signed it (Ably key name), when the provider knows it. */
   kid?: string | undefined;
+  /** The sign-in of the connection the token was asked for with `signIn` (Pusher protocol), if the server gave one. */
+  userAuthentication?: SocketSignIn | undefined;
 }
 
 /** A provider's delivery part: loaded lazily (registry/delivery.ts), the only part that needs its SDK. */
@@ -133,6 +140,12 @@ export type TokenFetcher = (request: {
    * endpoint's `anonymous=1`). Unset: no session must fail (401).
    */
   anonymous?: boolean | undefined;
+  /**
+   * With `socketId`: the connection re-authenticates, so answer its sign-in as well
+   * (`ClientToken.userAuthentication`, Pusher protocol). A fetcher that ignores it is fine: the
+   * client then signs in with a separate request.
+   */
+  signIn?: boolean | undefined;
 }) => Promise<ClientToken>;
 
 /** What `src/client` hands every transport factory. */
@@ -195,4 +208,9 @@ export interface TransportReauthOptions {
    * channel would only double the requests the whole fleet sends within the deadline.
    */
   recheckChannels?: boolean;
+  /**
+   * Pusher protocol: the sign-in already fetched for this socket (together with the token), sent
+   * as is instead of asking the user authenticator. Ignored when the socket changed since.
+   */
+  userAuthentication?: SocketSignIn | undefined;
 }

@@ -1,3 +1,4 @@
+import type { UserAuthentication } from './provider.js';
 import type { ProviderName } from '../registry/names.js';
 
 /**
@@ -25,7 +26,24 @@ export interface TokenResponse {
   provider: ProviderName;
   /** An anonymous token (no session: no identity, public channels only, subscribe only). */
   anonymous?: true;
+  /**
+   * Asked for with `socket_id` and `sign_in=1` on a Pusher-protocol provider: the `pusher:signin`
+   * of that connection (what POST /user-auth would answer), so re-authenticating a live
+   * connection is one request, not two.
+   */
+  userAuthentication?: UserAuthentication;
 }
+
+/** GET /token query parameters, shared by the route handlers and the client. */
+export const TOKEN_QUERY = {
+  channel: 'channel',
+  /** The live connection the token is for (rotation counts it). */
+  socketId: 'socket_id',
+  /** `1`: without a session, an anonymous token is welcome (token providers). */
+  anonymous: 'anonymous',
+  /** `1` (with `socket_id`): answer that connection's sign-in too (`userAuthentication`). */
+  signIn: 'sign_in',
+} as const;
 
 /**
  * Sent to a user's own connections (Pusher-protocol send-to-user) right before the server closes

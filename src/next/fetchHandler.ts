@@ -5,12 +5,12 @@ import type { RealtimeConfig } from '../registry/configs.js';
 import { isRealtimeError, RealtimeError } from '../core/errors.js';
 import { BEARER_PATTERN } from '../core/jwt.js';
 import { parseWebhookKeys, resolveTokenKeyring, webhookKeysFromEnv, type KeyringEntry } from '../core/keyring.js';
-import type { ChannelGrant, PresenceMember } from '../core/provider.js';
+import type { ChannelGrant, PresenceMember, UserAuthentication } from '../core/provider.js';
 import type { ProviderAuth, ProviderParts, SignatureAuth, TokenAuth } from '../core/providerParts.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signRealtimeToken, verifyRealtimeToken } from '../core/realtimeToken.js';
 import { redactSecrets } from '../core/redaction.js';
 import { assertSocketId, PUSHER_SOCKET_ID_PATTERN } from '../core/socketId.js';
-import { SYSTEM_CHANNEL, type TokenResponse } from '../core/systemEvents.js';
+import { SYSTEM_CHANNEL, TOKEN_QUERY, type TokenResponse } from '../core/systemEvents.js';
 import { assertUserId } from '../core/users.js';
 import { providerParts } from '../registry/providers.js';
 import type { RealtimeHandlersOptions, RealtimeUser } from './options.js';
@@ -44,8 +44,6 @@ const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 600;
 const MAX_TOKEN_CHANNELS = 100;
 /** Anonymous GET /token per client address: a burst of 60, then one a second (60 tabs at the default TTL). */
 const DEFAULT_ANONYMOUS_RATE_LIMIT: TokenBucketOptions = { capacity: 60, refillPerSecond: 1 };
-/** The query parameter by which a client accepts an anonymous token when there is no session. */
-const ANONYMOUS_PARAM = 'anonymous';
 
 /**
  * The default address anonymous token requests are limited by: the last `X-Forwarded-For` entry
@@ -287,29 +285,36 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
     });
     const signer = signatureAuth(`the ${realtime.provider} provider has no user sign-in: use GET /token`);
     if (!identified) return jsonResponse(await signer.authenticateUser(socketId, { id: `guest-${socketId}` }));
-    const { user, userId, kid } = identified;
+    return jsonResponse(await signIn(signer, identified, socketId, request));
+  }
+
+  /**
+   * A connection's `pusher:signin`, for /user-auth and for a token request that asks for it: the
+   * sign-in hook (connection limits, rotation) decides, then the user is signed for the socket.
+   */
+  async function signIn(signer: SignatureAuth, { user, userId, kid }: Identified, socketId: string, request: Request): Promise<UserAuthentication> {
     if (options.hooks?.onUserAuthenticate) {
       await callApp('hooks.onUserAuthenticate', () => options.hooks!.onUserAuthenticate!({ user, userId, socketId, request, kid }));
     }
     const info = options.userInfo ? await callApp('userInfo', () => options.userInfo!(user)) : undefined;
-    return jsonResponse(await signer.authenticateUser(socketId, info ? { id: userId, info } : { id: userId }));
+    return signer.authenticateUser(socketId, info ? { id: userId, info } : { id: userId });
   }
 
   async function token(request: Request): Promise<Response> {
     const query = new URL(request.url).searchParams;
-    const requested = query.getAll('channel');
+    const requested = query.getAll(TOKEN_QUERY.channel);
     if (requested.length > MAX_TOKEN_CHANNELS) {
       throw new RealtimeError('too_many_channels', `a token can name at most ${MAX_TOKEN_CHANNELS} channels`);
     }
     for (const channel of requested) assertChannelName(channel);
-    const socketIdParam = query.get('socket_id');
+    const socketIdParam = query.get(TOKEN_QUERY.socketId);
     const socketId = socketIdParam === null || socketIdParam === '' ? undefined : socketIdParam;
     if (socketId !== undefined) assertSocketId(socketId);
     const current = auth();
     // A token never mints another token: only a real session may ask for one. Without one, a
     // token provider's client that asks gets an anonymous token (public channels, subscribe only).
     const signedIn = await currentUser(request, false).catch((error: unknown) => {
-      const anonymous = anonymousOptions && current.kind === 'tokens' && query.get(ANONYMOUS_PARAM) === '1';
+      const anonymous = anonymousOptions && current.kind === 'tokens' && query.get(TOKEN_QUERY.anonymous) === '1';
       if (anonymous && isRealtimeError(error, 'unauthorized')) return undefined;
       throw error;
     });
@@ -358,11 +363,22 @@ export function createRealtimeFetchHandler<TUser extends RealtimeUser>(options: 
       }
       issued = await signRealtimeToken(keyring, userId, { ttlSeconds: tokenTtlSeconds });
     }
+    // A live connection re-authenticating (a rotation) asks for its sign-in here, with the new
+    // token's key: one request per connection instead of this one and then POST /user-auth.
+    const userAuthentication =
+      socketId !== undefined && query.get(TOKEN_QUERY.signIn) === '1' && current.kind === 'signatures'
+        ? await signIn(current, { user, userId, kid: issued.kid }, requireSocketId(socketId), request)
+        : undefined;
     if (options.hooks?.onTokenIssued) {
       const context = { user, userId, kid: issued.kid, expiresAt: issued.expiresAt, socketId };
       await callApp('hooks.onTokenIssued', () => options.hooks!.onTokenIssued!(context));
     }
-    const body: TokenResponse = { token: issued.token, expiresAt: issued.expiresAt, provider: realtime.provider };
+    const body: TokenResponse = {
+      token: issued.token,
+      expiresAt: issued.expiresAt,
+      provider: realtime.provider,
+      ...(userAuthentication ? { userAuthentication } : {}),
+    };
     return jsonResponse(body);
   }
 

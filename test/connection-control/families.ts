@@ -196,8 +196,8 @@ export function soketiFamily(): ControlFamily {
     keys,
     rotationConnections: Number(process.env.ROTATION_TEST_CONNECTIONS ?? 1000),
     // The deadline counts from start(), whose announcement to 1,000 connections takes seconds on
-    // a busy 2-core machine; each tab then re-authenticates with three requests (token, sign-in,
-    // connection channel), the last of them through the connection guard.
+    // a busy 2-core machine; each tab then re-authenticates with one request (a token and its
+    // sign-in), through the connection guard.
     rotationGraceMs: 10_000,
     // One public channel: 1,000 private ones would add 1,000 auth requests to every (re)connect.
     rotationFeed: () => 'news',
@@ -219,8 +219,12 @@ export function soketiFamily(): ControlFamily {
     async openAtProvider(user, instance) {
       return (await (await instance.realtime.getProvider()).presenceMemberIds!(await connectionChannelName(user))).length;
     },
-    // The bearer token of the connection's last sign-in names the key that signed it.
-    kidOf: (client, requests) => headerKid(requests.filter((request) => request.endpoint === 'user-auth' && request.socketId === client.socketId).at(-1)?.bearer),
+    // The key of the connection's last sign-in: the bearer token of a POST /user-auth, or the
+    // token issued along with the sign-in (a re-authentication's GET /token?sign_in=1).
+    kidOf: (client, requests) => {
+      const signIn = requests.filter((request) => request.socketId === client.socketId && (request.endpoint === 'user-auth' || request.signedIn)).at(-1);
+      return headerKid(signIn?.endpoint === 'user-auth' ? signIn.bearer : signIn?.token);
+    },
     closedBy: { closeCode: 4009 },
     verify: async (control, token) => {
       const { verifyRealtimeToken } = await import('../../src/core/realtimeToken.js');

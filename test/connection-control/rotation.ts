@@ -142,6 +142,11 @@ export function defineRotationSuite(makeFamily: () => ControlFamily): void {
     expect(kept.filter((tab) => tab.states.length > 0 || tab.client.error !== undefined).map((tab) => tab.user)).toEqual([]);
     expect(kept.filter((tab) => tab.client.state !== 'connected' || tab.reauthenticated !== 1 || family.idOf(tab.client) !== tab.connectionId).map((tab) => tab.user)).toEqual([]);
     expect(kept.filter((tab) => family.kidOf(tab.client, world.requests) !== NEW).map((tab) => tab.user)).toEqual([]);
+    // One request to the route handlers per re-authentication, which is what bounds a fleet's
+    // rotation: the token, carrying the sign-in where the protocol has one (Pusher).
+    const duringRotation = world.requests.filter((request) => request.at >= startedAt && request.at <= lastReauthAt);
+    const requestsOf = (tab: Tab) => duringRotation.filter((request) => request.session === tab.user).map((request) => request.endpoint);
+    expect(kept.filter((tab) => requestsOf(tab).join() !== 'token').map((tab) => [tab.user, requestsOf(tab)])).toEqual([]);
 
     // The operator now retires the old key at the provider where there is one (Ably): nothing
     // kept depends on it, and everyone kept still receives what is published afterwards.

@@ -421,6 +421,70 @@ describe('POST /user-auth and hooks', () => {
   });
 });
 
+describe('GET /token?socket_id=…&sign_in=1: a live connection re-authenticates in one request', () => {
+  it("answers the token and that socket's pusher:signin (equal to the SDK, with user_info), and the sign-in hook gets the new token's kid", async () => {
+    const signIns: unknown[] = [];
+    const issued: unknown[] = [];
+    const created = app({
+      userInfo: (user) => ({ name: user.name }),
+      hooks: {
+        async onUserAuthenticate({ userId, socketId, kid, request }) {
+          signIns.push({ userId, socketId, kid, url: new URL(request.url).pathname });
+        },
+        async onTokenIssued({ userId, socketId, kid }) {
+          issued.push({ userId, socketId, kid });
+        },
+      },
+    });
+    const result = await call(created, 'token', { headers: { cookie: 'session=alice' }, query: 'socket_id=123.456&sign_in=1' });
+    expect(result.status).toBe(200);
+    expect(result.json).toEqual({
+      token: expect.any(String),
+      expiresAt: expect.any(Number),
+      provider: 'soketi',
+      userAuthentication: reference.authenticateUser('123.456', { id: 'u1', user_info: { name: 'Alice' } }),
+    });
+    expect(decodeProtectedHeader(result.json.token).kid).toBe('k2');
+    expect(signIns).toEqual([{ userId: 'u1', socketId: '123.456', kid: 'k2', url: '/api/realtime/token' }]);
+    expect(issued).toEqual([{ userId: 'u1', socketId: '123.456', kid: 'k2' }]);
+  });
+
+  it('signs nothing without both socket_id and sign_in=1, nor on a token provider, nor past a refusing sign-in hook', async () => {
+    const created = app({
+      hooks: {
+        async onUserAuthenticate({ user }) {
+          if (user.name === 'Bob') throw new RealtimeError('too_many_connections', 'Bob already has 5 connections');
+        },
+      },
+    });
+    for (const query of ['socket_id=1.2', 'sign_in=1', 'socket_id=1.2&sign_in=true']) {
+      const result = await call(created, 'token', { headers: { cookie: 'session=alice' }, query });
+      expect(result.status).toBe(200);
+      expect(result.json.userAuthentication).toBeUndefined();
+    }
+    // The refusal is the whole answer: no token, no signature.
+    const refused = await call(created, 'token', { headers: { cookie: 'session=bob' }, query: 'socket_id=1.2&sign_in=1' });
+    expect(refused.status).toBe(429);
+    expect(refused.json).toEqual({ error: { code: 'too_many_connections', message: 'Bob already has 5 connections' } });
+    // A socket id the Pusher protocol cannot have (an Ably connectionId) is refused, not signed.
+    const foreign = await call(created, 'token', { headers: { cookie: 'session=alice' }, query: 'socket_id=abc!def-1&sign_in=1' });
+    expect(foreign.status).toBe(400);
+    expect(foreign.json.error.code).toBe('invalid_socket_id');
+    expect((await call(created, 'token', { query: 'socket_id=1.2&sign_in=1' })).status).toBe(401);
+
+    const tokenAuth: TokenAuth = {
+      kind: 'tokens',
+      keyring: parseKeyring('appId.keyId:secret'),
+      signingKeyring: parseKeyring('appId.keyId:secret'),
+      useSigningKeyring() {},
+      issueClientToken: async () => ({ token: 'ably-token', expiresAt: 1_900_000_000_000, kid: 'appId.keyId' }),
+    };
+    const ably = app({ realtime: { provider: 'ably', auth: tokenAuth, getProvider: () => Promise.reject(new Error('no delivery needed')) } });
+    const onAbly = await call(ably, 'token', { headers: { cookie: 'session=alice' }, query: 'socket_id=abc!def-1&sign_in=1' });
+    expect(onAbly.json).toEqual({ token: 'ably-token', expiresAt: 1_900_000_000_000, provider: 'ably' });
+  });
+});
+
 describe('server actions: the sender socket id', () => {
   it('socketIdFromHeaders reads X-Socket-ID, undefined when absent, refuses garbage', () => {
     expect(socketIdFromHeaders(new Headers({ 'x-socket-id': '123.456' }))).toBe('123.456');

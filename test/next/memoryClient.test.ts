@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRealtimeClient, type RealtimeClient } from '../../src/client/index.js';
+import { createRealtimeClient, REAUTH_REQUIRED_EVENT, SYSTEM_CHANNEL, type RealtimeClient } from '../../src/client/index.js';
 import { createRealtimeHandlers } from '../../src/next/index.js';
 import { createRealtime } from '../../src/server/index.js';
 import { collect, eventually } from '../support/events.js';
-import { signedInAs } from '../support/routeFetch.js';
+import { routeFetch, sessionHeaders, signedInAs, type RouteRequest } from '../support/routeFetch.js';
 import { channels, getUser, USERS, type User } from './appFixture.js';
 
 /**
@@ -34,7 +34,7 @@ function setup() {
     return created;
   };
   cleanup.push(() => realtime.close());
-  return { realtime, client };
+  return { realtime, handlers, hub, client };
 }
 
 describe('createRealtimeClient (memory provider) through the route handlers', () => {
@@ -63,5 +63,43 @@ describe('createRealtimeClient (memory provider) through the route handlers', ()
     expect(got.received).toEqual([]);
     // The connection itself stays up: only the channel was refused.
     await eventually(() => expect(bob.socketId).toBeDefined());
+  });
+
+  it('re-authenticating after reauth_required is one request: a token and its sign-in; from a server that does not sign in along, POST /user-auth follows', async () => {
+    for (const olderServer of [false, true]) {
+      const { realtime, handlers, hub } = setup();
+      const requests: RouteRequest[] = [];
+      const toHandlers = routeFetch(handlers, { record: requests });
+      // An older server: the same handlers, without the sign-in in the token answer.
+      const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const response = await toHandlers(input, init);
+        if (!olderServer || !String(input).includes('/token')) return response;
+        const { userAuthentication: _dropped, ...body } = (await response.json()) as Record<string, unknown>;
+        return Response.json(body);
+      }) as typeof globalThis.fetch;
+      // No connection channel: these handlers run without connection control.
+      const alice = createRealtimeClient({ provider: 'memory', hub, fetch, headers: sessionHeaders('alice'), reauthSpreadMs: 0, connectionChannel: false });
+      cleanup.push(() => alice.disconnect());
+      const orders = collect(alice, 'private-orders.42', 'order.updated');
+      await alice.whenSubscribed('private-orders.42');
+      const socketId = alice.socketId;
+      const reauthenticated = new Promise((resolve) => alice.on('reauthenticated', resolve));
+      const failures: unknown[] = [];
+      alice.on('reauth_failed', (error) => failures.push(error));
+      const from = requests.length;
+      const notice = { rotationId: 'r-1', deadline: Date.now() + 5000 };
+      // As a rotation announces it: `realtime:` events are reserved, so through the provider itself.
+      await (await realtime.getProvider()).publish({ channels: [SYSTEM_CHANNEL], event: REAUTH_REQUIRED_EVENT, data: notice, json: JSON.stringify(notice) });
+      expect(await reauthenticated).toEqual({ rotationId: 'r-1' });
+      expect(failures).toEqual([]);
+      expect(requests.slice(from).map((request) => [request.endpoint, request.status, request.socketId])).toEqual(
+        olderServer ? [['token', 200, socketId], ['user-auth', 200, socketId]] : [['token', 200, socketId]],
+      );
+      // The hub checked the sign-in's signature for this socket (as Soketi does): still connected, same socket, still receiving.
+      expect(alice.state).toBe('connected');
+      expect(alice.socketId).toBe(socketId);
+      await realtime.publish('private-orders.42', 'order.updated', { after: 'rotation' });
+      expect(await orders.waitFor(1)).toEqual([{ after: 'rotation' }]);
+    }
   });
 });

@@ -47,6 +47,8 @@ export interface RouteRequest {
   bearer: string | undefined;
   /** GET /token: the token the handlers issued. */
   token: string | undefined;
+  /** GET /token: the answer carried the connection's sign-in too (`userAuthentication`). */
+  signedIn: boolean;
   /** The `error.code` of a refusal. */
   code: string | undefined;
   at: number;
@@ -74,7 +76,7 @@ export function routeFetch(handlers: RouteHandlers | (() => RouteHandlers), opti
     const app = typeof handlers === 'function' ? handlers() : handlers;
     const response = request.method === 'GET' ? await app.GET(request) : await app.POST(request);
     if (options.record) {
-      const body = (await response.clone().json().catch(() => ({}))) as { token?: string; error?: { code?: string } };
+      const body = (await response.clone().json().catch(() => ({}))) as { token?: string; userAuthentication?: unknown; error?: { code?: string } };
       options.record.push({
         session: sessionOf(request),
         endpoint,
@@ -85,6 +87,7 @@ export function routeFetch(handlers: RouteHandlers | (() => RouteHandlers), opti
         socketId: (fields?.get('socket_id') ?? url.searchParams.get('socket_id')) || undefined,
         bearer: /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1],
         token: body.token,
+        signedIn: body.userAuthentication !== undefined,
         code: body.error?.code,
         at: Date.now(),
       });

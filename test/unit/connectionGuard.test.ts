@@ -39,8 +39,8 @@ function setup(maxPerUser = 2) {
     const response = await handler(new Request(`http://app.test/api/realtime/${endpoint}`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() }), endpoint);
     return { status: response.status, text: await response.text() };
   };
-  const token = async (session: string, socketId?: string) => {
-    const query = socketId ? `?socket_id=${socketId}` : '';
+  const token = async (session: string, socketId?: string, signIn = false) => {
+    const query = socketId ? `?socket_id=${socketId}${signIn ? '&sign_in=1' : ''}` : '';
     const response = await handler(new Request(`http://app.test/api/realtime/token${query}`, { headers: sessionHeaders(session) }), 'token');
     return { status: response.status, text: await response.text() };
   };
@@ -60,14 +60,20 @@ describe('connection limit through the route handlers', () => {
     expect((await post('user-auth', { socket_id: '2.1' }, { session: 'bob' })).status).toBe(200);
   });
 
-  it('GET /token for a socket counts as that socket signing in (token-based providers); without a socket it counts nothing', async () => {
+  it('GET /token counts a socket only when it brings that socket\'s sign-in along (sign_in=1): at the limit, 429 and neither token nor signature', async () => {
     const { token } = setup(2);
+    // On the Pusher protocol a token is not a connection's credential: without the sign-in it counts nothing.
     for (let i = 0; i < 5; i++) expect((await token('carol')).status).toBe(200);
-    expect((await token('carol', '3.1')).status).toBe(200);
-    expect((await token('carol', '3.2')).status).toBe(200);
-    const refused = await token('carol', '3.3');
+    for (let i = 0; i < 5; i++) expect((await token('carol', `4.${i}`)).status).toBe(200);
+    expect((await token('carol', '3.1', true)).status).toBe(200);
+    expect((await token('carol', '3.2', true)).status).toBe(200);
+    const refused = await token('carol', '3.3', true);
     expect(refused.status).toBe(429);
-    expect(refused.text).not.toContain('"token"');
+    expect(JSON.parse(refused.text)).toEqual({ error: { code: 'too_many_connections', message: expect.stringContaining('limit is 2') } });
+    // An admitted socket re-authenticating (a rotation) is not a new connection.
+    const again = await token('carol', '3.1', true);
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.text)).toMatchObject({ token: expect.any(String), userAuthentication: { auth: expect.any(String) } });
   });
 
   it('records the key a sign-in used: the bearer token kid, else the key that signs now', async () => {

@@ -134,7 +134,9 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
       const current = socket;
       if (!current || state !== 'connected') return;
       if (options.authenticateUser) {
-        await hub.signIn(current.id, await options.authenticateUser({ socketId: current.id }));
+        const fetched = reauthOptions?.userAuthentication;
+        const { auth, user_data } = fetched?.socketId === current.id ? fetched : await options.authenticateUser({ socketId: current.id });
+        await hub.signIn(current.id, { auth, user_data });
         if (reauthOptions?.recheckChannels === false) return;
       }
       await Promise.all(

@@ -159,8 +159,10 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
   const hooks: ConnectionGuardHooks = {
     onUserAuthenticate: (event) => admit(idOf(event), event.socketId, kidOf(event)),
     async onTokenIssued(event) {
-      // A token issued for a connection (Ably: in-place re-auth) is a sign-in with that key.
-      if (event.socketId) await admit(idOf(event), event.socketId, event.kid);
+      // Where the token is the connection's credential (Ably: in-place re-auth), a token issued
+      // for a connection is its sign-in with that key. On the Pusher protocol the sign-in is
+      // (onUserAuthenticate, also when the token request brings it along).
+      if (event.socketId && realtime.auth.kind === 'tokens') await admit(idOf(event), event.socketId, event.kid);
     },
     async onChannelAuthorize(event) {
       if (!event.channel.startsWith(CONNECTION_CHANNEL_PREFIX)) return undefined;
