@@ -208,6 +208,25 @@ function judgeToken(app: FuzzApp, spec: TokenSpec, status: number, body: any, pr
   const socketOk = spec.socketId === undefined || spec.socketId === '' || /^[A-Za-z0-9!$@_.:\-]{1,128}$/.test(spec.socketId);
   // Without a session only an Ably client that asks (anonymous=1) gets a token: an anonymous one.
   const anonymousAsked = app.scheme === 'ably' && spec.anonymous === '1';
+  // A live Pusher-protocol connection that asks (sign_in=1 with its socket id) gets its sign-in too.
+  const signInAsked = app.scheme === 'pusher' && spec.signIn === '1' && spec.socketId !== undefined && spec.socketId !== '';
+  const signInFor = signInAsked && validPusherSocketId(spec.socketId!) ? spec.socketId : undefined;
+  if (status === 200 && body?.userAuthentication !== undefined) {
+    const signIn = body.userAuthentication;
+    let userData: { id?: unknown } | undefined;
+    try {
+      userData = JSON.parse(signIn.user_data);
+    } catch {
+      userData = undefined;
+    }
+    if (!user || signInFor === undefined) bad(`token answer carries a sign-in nobody asked for (${app.scheme}, sign_in=${spec.signIn}, socket ${spec.socketId}, user ${user?.id})`);
+    else {
+      if (userData?.id !== user.id) bad(`token sign-in for ${JSON.stringify(userData?.id)}, the session is ${user.id}`);
+      if (!pusherAuthIsValid(signIn.auth, `${signInFor}::user::${signIn.user_data}`)) bad('token sign-in signature does not verify for the socket asked for');
+    }
+  } else if (status === 200 && user && signInFor !== undefined) {
+    problems.push(`wrong decision: token for ${user.id} with sign_in=1 and socket ${signInFor} carries no sign-in`);
+  }
   if (status === 200) {
     if (spec.method !== 'GET' || !namesOk) bad(`token issued to a request the oracle refuses (${user?.id}, ${spec.channels.length} channels)`);
     else if (!user) {
@@ -258,7 +277,9 @@ function judgeToken(app: FuzzApp, spec: TokenSpec, status: number, body: any, pr
     if (!user) expected = anonymousAsked ? 200 : 401;
     else if (spec.cookie?.split(';').length === 1) {
       const encryptedAllowed = spec.channels.some((channel) => kindOf(channel) === 'private-encrypted' && referencePolicy(user, channel).allowed);
-      expected = app.scheme === 'ably' && encryptedAllowed ? 400 : 200;
+      // A sign-in is signed only for a socket id the Pusher protocol can have.
+      const unsignableSocket = signInAsked && signInFor === undefined;
+      expected = (app.scheme === 'ably' && encryptedAllowed) || unsignableSocket ? 400 : 200;
     }
     if (expected !== undefined && status !== expected) problems.push(`wrong decision: token for ${user?.id ?? 'no session'} ${JSON.stringify(spec.channels)} answered ${status}, oracle says ${expected}`);
   }
@@ -344,7 +365,14 @@ async function send(app: FuzzApp, spec: RequestSpec, stats: Stats): Promise<stri
     body = undefined;
   }
   stats.statuses.set(response.status, (stats.statuses.get(response.status) ?? 0) + 1);
-  const detail = spec.endpoint === 'history' && body?.events?.length > 0 ? '+events' : spec.endpoint === 'token' && body?.anonymous === true ? '+anonymous' : '';
+  const detail =
+    spec.endpoint === 'history' && body?.events?.length > 0
+      ? '+events'
+      : spec.endpoint === 'token' && body?.anonymous === true
+        ? '+anonymous'
+        : spec.endpoint === 'token' && body?.userAuthentication !== undefined
+          ? '+signIn'
+          : '';
   const outcome = `${spec.endpoint}:${response.status}${detail}`;
   stats.outcomes.set(outcome, (stats.outcomes.get(outcome) ?? 0) + 1);
   const problems = judge(app, spec, response.status, body, text, { ...built, headers: built.request.headers });
@@ -399,7 +427,7 @@ describe(`generated hostile requests, judged by an independent oracle (FUZZ_SEED
       // Every endpoint's interesting answers, history's and the anonymous token's included.
       const reached = [...stats.outcomes].sort().map(([outcome, count]) => `${outcome}=${count}`).join(' ');
       const wanted = [scheme === 'pusher' ? 'auth:200' : 'auth:400', 'auth:403', 'token:401', 'history:200', 'history:200+events', 'history:400', 'history:401', 'history:403', 'history:405', 'webhook:200'];
-      if (scheme === 'ably') wanted.push('token:200+anonymous');
+      wanted.push(scheme === 'ably' ? 'token:200+anonymous' : 'token:200+signIn');
       // An endpoint added to the handlers later fails here until the generator and the oracle know it.
       for (const endpoint of Object.keys(REALTIME_ENDPOINTS)) expect(reached, `no request to /${endpoint}`).toMatch(new RegExp(`(^| )${endpoint}:`));
       for (const outcome of wanted) expect(stats.outcomes.get(outcome) ?? 0, `${outcome} not reached: ${reached}`).toBeGreaterThan(RUNS_PER_CONFIGURATION / 500);

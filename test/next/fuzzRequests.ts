@@ -30,6 +30,8 @@ export interface TokenSpec {
   socketId: string | undefined;
   /** The `anonymous` query parameter (`1`: an anonymous token is welcome without a session). */
   anonymous: string | undefined;
+  /** The `sign_in` query parameter (`1` with `socket_id`: the socket's pusher:signin comes along). */
+  signIn: string | undefined;
 }
 
 export interface HistorySpec {
@@ -187,6 +189,11 @@ const tokenArb: fc.Arbitrary<TokenSpec> = fc.record({
     { weight: 5, arbitrary: fc.constant('1') },
     { weight: 1, arbitrary: fc.constantFrom('true', '0', '', '1 ', '11', 'yes') },
   ),
+  signIn: fc.oneof(
+    { weight: 5, arbitrary: fc.constant(undefined) },
+    { weight: 5, arbitrary: fc.constant('1') },
+    { weight: 1, arbitrary: fc.constantFrom('true', '0', '', '1 ', 'yes') },
+  ),
 });
 
 const HISTORY_CHANNEL_NAMES = ['feed.1', 'feed.2', 'feed.3', 'feed.1,2', 'feed.1.2', 'feed', 'news.x', 'news.secret', 'private-orders.42', 'private-orders.7', 'presence-room.1', 'presence-room.2', 'private-general', 'private-encrypted-general', 'plain', 'private-orders.42,7'];
@@ -331,6 +338,7 @@ export function buildRequest(spec: RequestSpec, scheme: Scheme): BuiltRequest {
     for (const channel of spec.channels) query.append('channel', channel);
     if (spec.socketId !== undefined) query.set('socket_id', spec.socketId);
     if (spec.anonymous !== undefined) query.set('anonymous', spec.anonymous);
+    if (spec.signIn !== undefined) query.set('sign_in', spec.signIn);
     const init: RequestInit = { method: spec.method, headers };
     if (spec.method !== 'GET') init.body = 'unexpected';
     return { request: new Request(`${base}token?${query}`, init), path: ['token'] };
