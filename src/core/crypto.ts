@@ -33,21 +33,27 @@ function nodeBackend(nodeCrypto: NodeCrypto): HmacBackend {
   };
 }
 
+const keyCache = new Map<string, Promise<CryptoKey>>();
+const MAX_CACHED_KEYS = 64;
+
+/**
+ * The Web Crypto HMAC-SHA256 key of a secret, imported once: importing is a good part of the cost
+ * of a Web Crypto HMAC (and of a jose HS256 JWT given the raw secret), and secrets are few and
+ * long-lived. For jose (core/jwt.ts) and the Web Crypto backend below.
+ */
+export function hmacSha256Key(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
 function webCryptoBackend(): HmacBackend {
-  const keyCache = new Map<string, Promise<CryptoKey>>();
-  const MAX_CACHED_KEYS = 64;
-  const hmacKey = (secret: string): Promise<CryptoKey> => {
-    let key = keyCache.get(secret);
-    if (!key) {
-      // importKey is the slow part of a Web Crypto HMAC; secrets are few and long-lived.
-      if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
-      key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-      keyCache.set(secret, key);
-    }
-    return key;
-  };
   const hmacSha256 = async (secret: string, data: Uint8Array) =>
-    new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), data as BufferSource));
+    new Uint8Array(await crypto.subtle.sign('HMAC', await hmacSha256Key(secret), data as BufferSource));
   return {
     hmacSha256,
     hmacSha256Hex: async (secret, data) => toHex(await hmacSha256(secret, data)),

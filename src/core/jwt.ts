@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { hmacSha256Key } from './crypto.js';
 import { RealtimeError, type ProviderName } from './errors.js';
 import type { Keyring, KeyringEntry } from './keyring.js';
 
@@ -9,7 +10,6 @@ import type { Keyring, KeyringEntry } from './keyring.js';
  * jose's `jwtVerify`, so the header is decoded once, by jose, and a `kid` is trusted only as part
  * of a token whose signature verified with that very key. Web Crypto only (jose): every runtime.
  */
-const encoder = new TextEncoder();
 
 /** Bearer credentials in an Authorization header: the one pattern for it. */
 export const BEARER_PATTERN = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
@@ -31,7 +31,7 @@ export async function signJwt(key: KeyringEntry, claims: JWTPayload, options: Si
     // A unique id per token: two tokens are never the same text, even within one second.
     .setJti(crypto.randomUUID());
   if (options.subject !== undefined) jwt = jwt.setSubject(options.subject);
-  return { token: await jwt.sign(encoder.encode(key.secret)), expiresAt: exp * 1000 };
+  return { token: await jwt.sign(await hmacSha256Key(key.secret)), expiresAt: exp * 1000 };
 }
 
 export interface VerifiedJwt {
@@ -60,7 +60,7 @@ export async function verifyJwt(keyring: Keyring, token: string, options: Verify
   const getKey = (header: { kid?: string | undefined }) => {
     entry = typeof header.kid === 'string' ? keyring.find(header.kid) : undefined;
     if (!entry) throw new RealtimeError('invalid_token', `${options.what} was signed with an unknown or retired key`, meta);
-    return encoder.encode(entry.secret);
+    return hmacSha256Key(entry.secret);
   };
   const verifyOptions: JWTVerifyOptions = {
     algorithms: ['HS256'],
