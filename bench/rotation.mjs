@@ -3,7 +3,8 @@
 //   node bench/rotation.mjs [connections=40000]      (npm run bench:rotation -- 2000)
 //   ROTATION_GRACE_MS (60000), ROTATION_SPREAD_MS (clients' reauthSpreadMs, default 25000),
 //   ROTATION_APPS (2), ROTATION_PER_NODE (14000), ROTATION_PER_CLIENT_PROCESS (10000),
-//   ROTATION_DEBUG=1 (every 10 s: each client process's connection states and subscription statuses)
+//   ROTATION_DEBUG=1 (every 10 s: each client process's connection states and subscription statuses),
+//   ROTATION_PROFILE_APPS=<dir> (a CPU profile of each app instance, written when it stops)
 //
 // What runs, all started and stopped here: several Soketi nodes sharing the real Redis
 // (127.0.0.1:6379) through Soketi's Redis adapter, since one process may hold at most 20,000
@@ -56,7 +57,9 @@ let finished = false;
 
 /** A forked helper with a promise per awaited message type. */
 function forkHelper(file, env) {
-  const child = fork(path.join(here, 'rotation', file), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // ROTATION_PROFILE_APPS=<dir>: each app instance writes a CPU profile there when it stops.
+  const execArgv = file === 'app.mjs' && process.env.ROTATION_PROFILE_APPS ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ROTATION_PROFILE_APPS}`] : [];
+  const child = fork(path.join(here, 'rotation', file), [], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const supervised = superviseChild(child, { quiet: true, keepChunks: 50 });
   const waiters = new Map();
   const handlers = new Map();
@@ -260,6 +263,9 @@ try {
   const tokenRequests = [...merged.values()].reduce((a, b) => a + b, 0);
 
   const able = connectedCount - deafCount;
+  // When each client finished re-authenticating, in ms after start() was called.
+  const finishedAt = clientReportsAtDeadline.flatMap(({ stats }) => stats.reauthenticatedAt).sort((a, b) => a - b);
+  const at = (q) => (finishedAt.length ? `${(finishedAt[Math.min(finishedAt.length - 1, Math.floor(q * finishedAt.length))] / 1000).toFixed(1)} s` : '-');
   const reauthInTime = sum(clientReportsAtDeadline, 'reauthenticated');
   const drops = sum(clientReports, 'forcedAmongReauthenticated');
   const share = reauthInTime / able;
@@ -271,6 +277,7 @@ try {
     ['stragglers closed after the deadline', `${status.closed} (clients that ignore rotations: ${deafCount}; clients told closed: ${sum(clientReports, 'closed')})`],
     ['deadline -> stragglers closed and old key retired', `${status.completedAt ? ((status.completedAt - startedStatus.deadline) / 1000).toFixed(1) : 'not completed'} s`],
     ['old key then verifies', `${oldKeyAnswers.every((code) => code === 401) ? 'nothing' : 'STILL ACCEPTED'} (user-auth with a pre-rotation token: ${oldKeyAnswers.join(', ')})`],
+    ['re-authentication done (clients), after start()', `p50 ${at(0.5)}, p99 ${at(0.99)}, last ${at(1)} (deadline ${((startedStatus.deadline - rotateStart) / 1000).toFixed(1)} s)`],
     ['token requests during the rotation', `${tokenRequests.toLocaleString('en-US')}, peak ${peakPerSecond(merged).toLocaleString('en-US')}/s`],
     ['Soketi memory per connection', `${(soketiBytesPerConnection / 1024).toFixed(1)} KiB (RSS growth over ${nodeCount} nodes / connections)`],
     ['re-auth failures reported by clients', `${sum(clientReports, 'reauthFailed')}`],
