@@ -4,7 +4,7 @@ import { clientPart } from '../registry/clientTransports.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import type { Unsubscribe } from './channelRegistry.js';
 import { isTerminalAuthError, toRealtimeError, usesRouteHandlers, type CredentialStore } from './credentials.js';
-import type { ClientOptions } from './options.js';
+import { DEFAULT_ENDPOINTS, type ClientOptions } from './options.js';
 
 /** What the connection's authentication needs from the client that owns it. */
 export interface ConnectionAuthHost {
@@ -180,7 +180,17 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
       : undefined,
   };
 
-  const foldsSignIn = Boolean(baseAuthenticate) && !options.authenticateUser && usesRouteHandlers(options) && clientPart(options.provider).auth === 'signatures';
+  // Only where one catch-all route of the library's handlers answers both the token and the
+  // sign-in (same base path): a sign-in served elsewhere (Laravel's /broadcasting/user-auth, say)
+  // is asked there, as before.
+  const routeOf = (url: string) => url.slice(0, url.lastIndexOf('/') + 1);
+  const tokenEndpoint = typeof options.tokenEndpoint === 'string' ? options.tokenEndpoint : DEFAULT_ENDPOINTS.token;
+  const foldsSignIn =
+    Boolean(baseAuthenticate) &&
+    !options.authenticateUser &&
+    usesRouteHandlers(options) &&
+    clientPart(options.provider).auth === 'signatures' &&
+    routeOf(tokenEndpoint) === routeOf(options.userAuthEndpoint ?? DEFAULT_ENDPOINTS.userAuth);
   const signsInWithToken = () => foldsSignIn && credentials !== undefined && !credentials.anonymous;
 
   return { auth, needsTokenSignIn, signInWithToken, withToken, signsInWithToken };

@@ -3,7 +3,7 @@ import { errorCodeForStatus, requestAppEndpoint } from './authRequests.js';
 import type { ClientToken, TokenFetcher } from '../core/provider.js';
 import { TOKEN_QUERY, type TokenResponse } from '../core/systemEvents.js';
 import { clientPart } from '../registry/clientTransports.js';
-import type { ClientOptions } from './options.js';
+import { DEFAULT_ENDPOINTS, type ClientOptions } from './options.js';
 
 /**
  * The one credentials contract of the client, for every provider: a short-lived token, fetched
@@ -114,7 +114,7 @@ export function tokenFetcherFor(options: ClientOptions): TokenFetcher | undefine
   if (options.getCredentials) return options.getCredentials;
   if (options.tokenEndpoint === false) return undefined;
   if (typeof options.tokenEndpoint === 'string') return httpTokenFetcher(options, options.tokenEndpoint);
-  if (clientPart(options.provider).auth === 'tokens' || !options.authorizeChannel) return httpTokenFetcher(options, '/api/realtime/token');
+  if (clientPart(options.provider).auth === 'tokens' || !options.authorizeChannel) return httpTokenFetcher(options, DEFAULT_ENDPOINTS.token);
   return undefined;
 }
 

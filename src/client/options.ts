@@ -88,6 +88,14 @@ interface CommonClientOptions {
 /** What the app passes: the options every provider shares, and the chosen provider's own (its folder's clientPart.ts). */
 export type ClientOptions = CommonClientOptions & ProviderClientOptions;
 
+/** Where the client finds the route handlers by default (the catch-all `app/api/realtime/[...path]`). */
+export const DEFAULT_ENDPOINTS = {
+  auth: '/api/realtime/auth',
+  userAuth: '/api/realtime/user-auth',
+  token: '/api/realtime/token',
+  history: '/api/realtime/history',
+} as const;
+
 /** Some options: what they name replaces the `NEXT_PUBLIC_*` configuration, the rest is kept. */
 export type ClientOptionsInput = ClientOptions extends infer Each ? (Each extends unknown ? Partial<Each> : never) : never;
 

@@ -23,7 +23,7 @@ import { CredentialStore, isFatalError, isTerminalAuthError, tokenFetcherFor, to
 import { createEmitter, safely } from './listeners.js';
 import { loadClientTransport } from './loadTransport.js';
 import { clientPart } from '../registry/clientTransports.js';
-import { resolveClientOptions, type ClientOptions, type ClientOptionsInput } from './options.js';
+import { DEFAULT_ENDPOINTS, resolveClientOptions, type ClientOptions, type ClientOptionsInput } from './options.js';
 import { createReauthentication } from './reauthentication.js';
 import { createUnconfiguredClient } from './unconfiguredClient.js';
 
@@ -286,7 +286,7 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
     subscribeAll: (channel) => channels.subscribeAll(channel, () => {}),
   });
 
-  const historyEndpoint = options.historyEndpoint ?? '/api/realtime/history';
+  const historyEndpoint = options.historyEndpoint ?? DEFAULT_ENDPOINTS.history;
   const historyPatterns = (options.historyChannels ?? []).map((pattern) => channelPatternMatcher(pattern));
   const recovery = createHistoryRecovery({
     fetchHistory:

@@ -65,8 +65,10 @@ describe('createRealtimeClient (memory provider) through the route handlers', ()
     await eventually(() => expect(bob.socketId).toBeDefined());
   });
 
-  it('re-authenticating after reauth_required is one request: a token and its sign-in; from a server that does not sign in along, POST /user-auth follows', async () => {
-    for (const olderServer of [false, true]) {
+  it('re-authenticating after reauth_required is one request: a token and its sign-in; from a server that does not sign in along, or with the sign-in on another route, POST /user-auth follows', async () => {
+    for (const setting of ['library handlers', 'older server', 'sign-in on another route'] as const) {
+      const olderServer = setting === 'older server';
+      const elsewhere = setting === 'sign-in on another route' ? { userAuthEndpoint: '/broadcasting/user-auth' } : {};
       const { realtime, handlers, hub } = setup();
       const requests: RouteRequest[] = [];
       const toHandlers = routeFetch(handlers, { record: requests });
@@ -78,7 +80,7 @@ describe('createRealtimeClient (memory provider) through the route handlers', ()
         return Response.json(body);
       }) as typeof globalThis.fetch;
       // No connection channel: these handlers run without connection control.
-      const alice = createRealtimeClient({ provider: 'memory', hub, fetch, headers: sessionHeaders('alice'), reauthSpreadMs: 0, connectionChannel: false });
+      const alice = createRealtimeClient({ provider: 'memory', hub, fetch, headers: sessionHeaders('alice'), reauthSpreadMs: 0, connectionChannel: false, ...elsewhere });
       cleanup.push(() => alice.disconnect());
       const orders = collect(alice, 'private-orders.42', 'order.updated');
       await alice.whenSubscribed('private-orders.42');
@@ -92,9 +94,14 @@ describe('createRealtimeClient (memory provider) through the route handlers', ()
       await (await realtime.getProvider()).publish({ channels: [SYSTEM_CHANNEL], event: REAUTH_REQUIRED_EVENT, data: notice, json: JSON.stringify(notice) });
       expect(await reauthenticated).toEqual({ rotationId: 'r-1' });
       expect(failures).toEqual([]);
-      expect(requests.slice(from).map((request) => [request.endpoint, request.status, request.socketId])).toEqual(
-        olderServer ? [['token', 200, socketId], ['user-auth', 200, socketId]] : [['token', 200, socketId]],
-      );
+      // [endpoint, status, socket, whether the handlers' token answer carried the sign-in] (the
+      // "older server" drops it on the way, so its client signs in with POST /user-auth).
+      const expected = {
+        'library handlers': [['token', 200, socketId, true]],
+        'older server': [['token', 200, socketId, true], ['user-auth', 200, socketId, false]],
+        'sign-in on another route': [['token', 200, socketId, false], ['user-auth', 200, socketId, false]],
+      }[setting];
+      expect(requests.slice(from).map((request) => [request.endpoint, request.status, request.socketId, request.signedIn]), setting).toEqual(expected);
       // The hub checked the sign-in's signature for this socket (as Soketi does): still connected, same socket, still receiving.
       expect(alice.state).toBe('connected');
       expect(alice.socketId).toBe(socketId);
