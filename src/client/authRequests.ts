@@ -1,6 +1,6 @@
 import { RealtimeError, type RealtimeErrorCode } from '../core/errors.js';
 import type { ChannelAuthorization, ChannelAuthorizer, UserAuthentication, UserAuthenticator } from '../core/provider.js';
-import { DEFAULT_ENDPOINTS, type ClientOptions } from './options.js';
+import { endpointUrl, type ClientOptions } from './options.js';
 
 /** The `RealtimeError` code for an HTTP status from the app's own endpoints. */
 export function errorCodeForStatus(status: number): RealtimeErrorCode {
@@ -73,7 +73,7 @@ async function postForm<T>(options: ClientOptions, url: string, form: Record<str
 
 export function defaultChannelAuthorizer(options: ClientOptions): ChannelAuthorizer {
   if (options.authorizeChannel) return options.authorizeChannel;
-  const url = options.authEndpoint ?? DEFAULT_ENDPOINTS.auth;
+  const url = endpointUrl.auth(options);
   return ({ socketId, channel, token }) =>
     postForm<ChannelAuthorization>(options, url, { socket_id: socketId, channel_name: channel }, token);
 }
@@ -82,6 +82,6 @@ export function defaultChannelAuthorizer(options: ClientOptions): ChannelAuthori
 export function defaultUserAuthenticator(options: ClientOptions, byDefault: boolean): UserAuthenticator | undefined {
   if (options.authenticateUser) return options.authenticateUser;
   if (!(options.signIn ?? byDefault)) return undefined;
-  const url = options.userAuthEndpoint ?? DEFAULT_ENDPOINTS.userAuth;
+  const url = endpointUrl.userAuth(options);
   return ({ socketId, token }) => postForm<UserAuthentication>(options, url, { socket_id: socketId }, token);
 }

@@ -1,10 +1,10 @@
-import type { ClientTransport, TransportAuth, UserAuthentication, UserAuthenticator } from '../core/provider.js';
+import type { ClientTransport, SocketSignIn, TransportAuth, UserAuthentication, UserAuthenticator } from '../core/provider.js';
 import { connectionChannelName } from '../core/systemEvents.js';
 import { clientPart } from '../registry/clientTransports.js';
 import { defaultChannelAuthorizer, defaultUserAuthenticator } from './authRequests.js';
 import type { Unsubscribe } from './channelRegistry.js';
 import { isTerminalAuthError, toRealtimeError, usesRouteHandlers, type CredentialStore } from './credentials.js';
-import { DEFAULT_ENDPOINTS, type ClientOptions } from './options.js';
+import { endpointUrl, type ClientOptions } from './options.js';
 
 /** What the connection's authentication needs from the client that owns it. */
 export interface ConnectionAuthHost {
@@ -39,6 +39,11 @@ export interface ConnectionAuth {
    * user authenticator) on a Pusher-protocol provider, as a signed-in user.
    */
   signsInWithToken(): boolean;
+  /**
+   * A sign-in already fetched for a socket (it came with the token): the next sign-in of that
+   * socket uses it instead of asking the user authenticator. `undefined` withdraws it.
+   */
+  offerSignIn(signIn: SocketSignIn | undefined): void;
 }
 
 /**
@@ -144,13 +149,20 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
     }
   };
 
+  let offeredSignIn: SocketSignIn | undefined;
   /**
    * Who the connection is: a refusal here is the user's, so it stops the client. An anonymous
    * visitor asks too (the handlers may sign guests in, which Soketi's user authentication needs);
-   * refused, it stays connected without signing in.
+   * refused, it stays connected without signing in. A sign-in offered for the socket (it came with
+   * the token, see offerSignIn) is used as is.
    */
   const authenticateUser: UserAuthenticator | undefined = baseAuthenticate
     ? async (request) => {
+        const offered = offeredSignIn;
+        if (offered?.socketId === request.socketId) {
+          offeredSignIn = undefined;
+          return { auth: offered.auth, user_data: offered.user_data };
+        }
         const visitor = credentials?.anonymous === true;
         try {
           const authentication = await withToken((token) => baseAuthenticate({ ...request, token }));
@@ -184,14 +196,17 @@ export function createConnectionAuth(host: ConnectionAuthHost): ConnectionAuth {
   // sign-in (same base path): a sign-in served elsewhere (Laravel's /broadcasting/user-auth, say)
   // is asked there, as before.
   const routeOf = (url: string) => url.slice(0, url.lastIndexOf('/') + 1);
-  const tokenEndpoint = typeof options.tokenEndpoint === 'string' ? options.tokenEndpoint : DEFAULT_ENDPOINTS.token;
   const foldsSignIn =
     Boolean(baseAuthenticate) &&
     !options.authenticateUser &&
     usesRouteHandlers(options) &&
     clientPart(options.provider).auth === 'signatures' &&
-    routeOf(tokenEndpoint) === routeOf(options.userAuthEndpoint ?? DEFAULT_ENDPOINTS.userAuth);
+    routeOf(endpointUrl.token(options)) === routeOf(endpointUrl.userAuth(options));
   const signsInWithToken = () => foldsSignIn && credentials !== undefined && !credentials.anonymous;
 
-  return { auth, needsTokenSignIn, signInWithToken, withToken, signsInWithToken };
+  const offerSignIn = (signIn: SocketSignIn | undefined) => {
+    offeredSignIn = signIn;
+  };
+
+  return { auth, needsTokenSignIn, signInWithToken, withToken, signsInWithToken, offerSignIn };
 }

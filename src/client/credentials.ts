@@ -3,7 +3,7 @@ import { errorCodeForStatus, requestAppEndpoint } from './authRequests.js';
 import type { ClientToken, TokenFetcher } from '../core/provider.js';
 import { TOKEN_QUERY, type TokenResponse } from '../core/systemEvents.js';
 import { clientPart } from '../registry/clientTransports.js';
-import { DEFAULT_ENDPOINTS, type ClientOptions } from './options.js';
+import { endpointUrl, type ClientOptions } from './options.js';
 
 /**
  * The one credentials contract of the client, for every provider: a short-lived token, fetched
@@ -113,8 +113,9 @@ export function httpTokenFetcher(options: ClientOptions, endpoint: string): Toke
 export function tokenFetcherFor(options: ClientOptions): TokenFetcher | undefined {
   if (options.getCredentials) return options.getCredentials;
   if (options.tokenEndpoint === false) return undefined;
-  if (typeof options.tokenEndpoint === 'string') return httpTokenFetcher(options, options.tokenEndpoint);
-  if (clientPart(options.provider).auth === 'tokens' || !options.authorizeChannel) return httpTokenFetcher(options, DEFAULT_ENDPOINTS.token);
+  if (typeof options.tokenEndpoint === 'string' || clientPart(options.provider).auth === 'tokens' || !options.authorizeChannel) {
+    return httpTokenFetcher(options, endpointUrl.token(options));
+  }
   return undefined;
 }
 

@@ -96,6 +96,14 @@ export const DEFAULT_ENDPOINTS = {
   history: '/api/realtime/history',
 } as const;
 
+/** The URL each request goes to: the app's option, else the default route. */
+export const endpointUrl = {
+  auth: (options: ClientOptions): string => options.authEndpoint ?? DEFAULT_ENDPOINTS.auth,
+  userAuth: (options: ClientOptions): string => options.userAuthEndpoint ?? DEFAULT_ENDPOINTS.userAuth,
+  /** Whether tokens are fetched at all (`tokenEndpoint: false`) is tokenFetcherFor's decision. */
+  token: (options: ClientOptions): string => (typeof options.tokenEndpoint === 'string' ? options.tokenEndpoint : DEFAULT_ENDPOINTS.token),
+};
+
 /** Some options: what they name replaces the `NEXT_PUBLIC_*` configuration, the rest is kept. */
 export type ClientOptionsInput = ClientOptions extends infer Each ? (Each extends unknown ? Partial<Each> : never) : never;
 

@@ -397,6 +397,7 @@ function createConfiguredClient(options: ClientOptions): RealtimeClient {
     authFailed,
     spreadMs: options.reauthSpreadMs ?? 2000,
     signsInWithToken: () => connectionAuth.signsInWithToken(),
+    offerSignIn: (signIn) => connectionAuth.offerSignIn(signIn),
   });
 
   const start = () => {

@@ -1,5 +1,5 @@
 import { RealtimeError } from '../core/errors.js';
-import type { ClientTransport } from '../core/provider.js';
+import type { ClientTransport, SocketSignIn } from '../core/provider.js';
 import type { ReauthRequired } from '../core/systemEvents.js';
 import { isTerminalAuthError, toRealtimeError, type CredentialStore } from './credentials.js';
 
@@ -21,6 +21,8 @@ export interface ReauthenticationHost {
   spreadMs: number;
   /** Whether the token request can bring the connection's sign-in along (see ConnectionAuth). */
   signsInWithToken(): boolean;
+  /** The sign-in that came with the token: the transport's next sign-in of that socket uses it. */
+  offerSignIn(signIn: SocketSignIn | undefined): void;
 }
 
 export interface Reauthentication {
@@ -54,8 +56,12 @@ export function createReauthentication(host: ReauthenticationHost): Reauthentica
         // A rotation changes the token key only: the policy is re-checked when the app asks
         // (client.reauthenticate()), not by every connection within the rotation's deadline.
         if (transport.reauthenticate) {
-          const userAuthentication = fresh?.userAuthentication;
-          await transport.reauthenticate({ recheckChannels: rotationId === undefined, ...(userAuthentication ? { userAuthentication } : {}) });
+          host.offerSignIn(fresh?.userAuthentication);
+          try {
+            await transport.reauthenticate({ recheckChannels: rotationId === undefined });
+          } finally {
+            host.offerSignIn(undefined);
+          }
         } else await host.reconnect();
         if (!host.isConnected()) throw host.lastError() ?? new RealtimeError('closed', 'the connection closed while re-authenticating');
         host.reauthenticated(rotationId);

@@ -208,9 +208,4 @@ export interface TransportReauthOptions {
    * channel would only double the requests the whole fleet sends within the deadline.
    */
   recheckChannels?: boolean;
-  /**
-   * Pusher protocol: the sign-in already fetched for this socket (together with the token), sent
-   * as is instead of asking the user authenticator. Ignored when the socket changed since.
-   */
-  userAuthentication?: SocketSignIn | undefined;
 }

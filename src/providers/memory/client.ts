@@ -134,9 +134,7 @@ export function createMemoryTransport(options: MemoryTransportOptions): ClientTr
       const current = socket;
       if (!current || state !== 'connected') return;
       if (options.authenticateUser) {
-        const fetched = reauthOptions?.userAuthentication;
-        const { auth, user_data } = fetched?.socketId === current.id ? fetched : await options.authenticateUser({ socketId: current.id });
-        await hub.signIn(current.id, { auth, user_data });
+        await hub.signIn(current.id, await options.authenticateUser({ socketId: current.id }));
         if (reauthOptions?.recheckChannels === false) return;
       }
       await Promise.all(

@@ -319,9 +319,8 @@ export function createPusherTransport(options: PusherTransportOptions): ClientTr
       if (!client || manager?.state !== 'connected') return;
       const socketId = manager.socket_id;
       if (options.authenticateUser) {
-        const fetched = reauthOptions?.userAuthentication;
-        const { auth, user_data } = fetched?.socketId === socketId ? fetched : await options.authenticateUser({ socketId });
-        if (manager.socket_id === socketId) client.send_event('pusher:signin', { auth, user_data });
+        const authentication = await options.authenticateUser({ socketId });
+        if (manager.socket_id === socketId) client.send_event('pusher:signin', authentication);
         if (reauthOptions?.recheckChannels === false) return;
       }
       const refused: Array<[string, Error]> = [];
